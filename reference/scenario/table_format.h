@@ -22,6 +22,10 @@ struct RowFormatOptions {
 
 std::string format_connection(const ConnectionSnapshot& c, RowFormatOptions options = {});
 
+// The inverse of format_connection (for adapters that report rows as text,
+// such as the external protocol). The timeout field is optional.
+Result<ConnectionSnapshot> parse_connection(const std::string& row);
+
 // True when every field written in `expected` (a row in the same syntax, any
 // subset of fields, protocol first) equals the row's.
 bool row_matches(const std::string& expected, const std::string& row);
