@@ -38,4 +38,13 @@ int explain_command(const RunCommandOptions& options);
 
 int list_adapters_command();
 
+struct PropCommandOptions {
+  int count = 100;
+  int max_size = 50;
+  std::string save_dir = "out/counterexamples";
+};
+
+// Generated scenarios, differential against the reference, shrunk on failure.
+int prop_command(const RunCommandOptions& options, const PropCommandOptions& prop);
+
 }  // namespace ctc

@@ -44,6 +44,15 @@ int main(int argc, char** argv) {
 
   CLI::App* list = app.add_subcommand("list-adapters", "list the systems under test");
 
+  ctc::PropCommandOptions prop_options;
+  CLI::App* prop = app.add_subcommand("prop", "generated scenarios, differential, shrunk on failure");
+  add_common(prop, o);
+  prop->add_option("--seed", o.seed, "seed; the same seed gives the same scenarios");
+  prop->add_option("--count", prop_options.count, "scenarios to generate")->capture_default_str();
+  prop->add_option("--max-size", prop_options.max_size, "largest generation size")->capture_default_str();
+  prop->add_option("--save", prop_options.save_dir, "folder for the minimal counterexample")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,5 +64,6 @@ int main(int argc, char** argv) {
   if (*replay) return ctc::replay_command(o);
   if (*explain) return ctc::explain_command(o);
   if (*list) return ctc::list_adapters_command();
+  if (*prop) return ctc::prop_command(o, prop_options);
   return ctc::kExitUsage;
 }
