@@ -1,6 +1,7 @@
 // Without libFuzzer, each fuzz target links this main instead: it runs the
 // target over every file given (or found under a folder given), so CTest
 // replays the corpora on every build, sanitizers on.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>

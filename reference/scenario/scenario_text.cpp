@@ -214,7 +214,9 @@ class LineParser {
 
   Status parse_expectation(std::string_view text, InjectExpectation& expect) {
     for (const std::string& word : split_spaces(text)) {
-      if (word.starts_with("ct=")) {
+      if (word == "ct=-") {
+        expect.ct_state = CtState();  // untracked at its first output
+      } else if (word.starts_with("ct=")) {
         auto state = CtState::parse(word.substr(3));
         if (!state.ok()) return fail("bad ct_state '" + word + "'");
         expect.ct_state = *state;
@@ -283,7 +285,7 @@ void format_expectation(std::ostream& os, const InjectExpectation& e) {
       }
     }
   }
-  if (e.ct_state) os << " ct=" << e.ct_state->to_string();
+  if (e.ct_state) os << " ct=" << (e.ct_state->bits() == 0 ? "-" : e.ct_state->to_string());
 }
 
 }  // namespace

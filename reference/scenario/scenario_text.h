@@ -22,7 +22,8 @@
 //     check                  (compare tables; or "check:" with expected rows until "end")
 //
 // Expectations after "->" are optional: output ports ("drop" for none) and the
-// ct_state classification.
+// ct_state classification: the packet's ct_state at its first output, "ct=-"
+// for untracked (adapters/adapter.h InjectResult::classification).
 #pragma once
 
 #include <functional>
