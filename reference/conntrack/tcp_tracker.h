@@ -36,6 +36,8 @@ enum class TcpUpdateKind : uint8_t {
   kInvalid,  // +inv; the connection's state is not changed
   kRecycle,  // a new SYN on a closing connection: delete it and start a new one
              // (OVS CT_UPDATE_NEW; Linux: TIME_WAIT/CLOSE + SYN -> restart)
+  kDelete,   // accepted, and the connection is removed at once (Linux: an RST
+             // before any reply, nf_conntrack_tcp_packet "only reply is a RST")
 };
 
 struct TcpUpdate {
