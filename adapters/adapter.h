@@ -43,7 +43,10 @@ struct OutputFrame {
 
 struct InjectResult {
   std::vector<OutputFrame> outputs;  // in the order they left
-  // The ct_state of the last ct() the packet went through, when visible.
+  // The ct_state the pipeline last matched on: what the last recirculating
+  // ct(table=T) handed to table T (OVS clears the ct fields after a ct()
+  // without table, ofproto-dpif-xlate.c compose_conntrack_action). nullopt
+  // when no ct(table=) ran. OVS-family adapters see it through a probe table.
   std::optional<CtState> classification;
   std::string trace;  // human-readable, when the adapter can say what happened
 };

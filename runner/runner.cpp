@@ -79,7 +79,12 @@ class ScenarioExecution {
   void run(const Profile& profile) {
     const ScenarioSetup setup{scenario_.ports, scenario_.flows, &profile};
     if (auto st = ref_.load(setup); !st.ok()) return error("reference: load: " + st.error().message);
-    if (auto st = sut_.load(setup); !st.ok()) return error(sut_.id() + ": load: " + st.error().message);
+    if (auto st = sut_.load(setup); !st.ok()) {
+      // A program the system cannot express (e.g. flows that have no nftables
+      // equivalent) is a skip with the reason, never a pass and not an error.
+      if (st.error().code == ErrorCode::kUnsupported) return skip(sut_.id() + ": " + st.error().message);
+      return error(sut_.id() + ": load: " + st.error().message);
+    }
     for (size_t i = 0; i < scenario_.steps.size(); ++i) {
       index_ = i;
       if (!run_step(scenario_.steps[i])) return;
@@ -210,6 +215,11 @@ class ScenarioExecution {
     verdict_.kind = VerdictKind::kDiverge;
     verdict_.divergence =
         Divergence{index_, step_text, aspect, std::move(expected), std::move(observed)};
+  }
+
+  void skip(const std::string& message) {
+    verdict_.kind = VerdictKind::kSkip;
+    verdict_.reason = message;
   }
 
   void error(const std::string& message) {

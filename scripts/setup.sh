@@ -10,6 +10,7 @@ packages=(
   libpcap-dev libboost-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libmnl-dev libnetfilter-conntrack-dev
   iproute2 nftables conntrack tcpdump
+  openvswitch-switch openvswitch-common
 )
 
 missing=()

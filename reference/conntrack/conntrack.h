@@ -60,6 +60,9 @@ struct PacketCtMetadata {
   uint64_t connection_id = 0;  // 0: none; internal handle for the cache above
   bool tracked = false;
   InvalidReason invalid_reason = InvalidReason::kNone;  // why +inv, for reports
+  // The ct() action failed in a way that drops the packet (see
+  // Profile::zone_limit_drops_packet); the datapath stops processing it.
+  bool drop_packet = false;
 };
 
 // One row of the conntrack table, normalised (DESIGN.md "connections").

@@ -77,6 +77,7 @@ struct Timestamp {
   friend constexpr auto operator<=>(const Timestamp&, const Timestamp&) = default;
   friend constexpr Timestamp operator+(Timestamp t, Duration d) { return {t.ns + d.ns}; }
   friend constexpr Duration operator-(Timestamp a, Timestamp b) { return {a.ns - b.ns}; }
+  friend constexpr Timestamp operator-(Timestamp t, Duration d) { return {t.ns - d.ns}; }
 };
 
 enum class Direction : uint8_t { kOriginal, kReply };

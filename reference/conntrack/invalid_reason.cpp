@@ -10,6 +10,7 @@ const char* to_string(InvalidReason reason) {
     case InvalidReason::kBadIpChecksum: return "bad-ip-checksum";
     case InvalidReason::kBadL4Checksum: return "bad-l4-checksum";
     case InvalidReason::kTruncatedL4: return "truncated-l4";
+    case InvalidReason::kPortZero: return "port-zero";
     case InvalidReason::kTcpInvalidFlags: return "tcp-invalid-flags";
     case InvalidReason::kTcpSynAckFirst: return "tcp-synack-first";
     case InvalidReason::kTcpNoSynFirst: return "tcp-no-syn-first";

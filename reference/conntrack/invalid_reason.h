@@ -13,6 +13,7 @@ enum class InvalidReason : uint8_t {
   kBadIpChecksum,
   kBadL4Checksum,
   kTruncatedL4,
+  kPortZero,             // TCP/UDP port 0 (OVS extract_l4_tcp: "Port 0 is invalid")
   kTcpInvalidFlags,      // flag combination no state accepts
   kTcpSynAckFirst,       // SYN+ACK cannot start a connection (OVS tcp_valid_new)
   kTcpNoSynFirst,        // mid-stream pickup refused (not loose / RST / FIN first)

@@ -75,6 +75,12 @@ Profile make_ovs_userspace() {
   p.tcp_loose = true;     // pf pickup: tcp_valid_new accepts a non-SYN first packet
   p.verify_checksums = true;  // lib/conntrack.c extract_l3/l4 checksum checks (no offload)
   p.est_requires_reply = false;  // lib/conntrack.c conn_update_state(): CT_UPDATE_VALID -> +est
+  p.timeouts.udp_stream_after = Duration::seconds(0);  // conntrack-other.c: no stream rule
+  p.icmp_error_checks_inner_source = true;
+  p.reject_port_zero = true;
+  p.icmp_query_requires_code_zero = true;
+  p.zone_limit_drops_packet = false;
+  p.invalid_packet_keeps_connection = true;
   return p;
 }
 

@@ -29,6 +29,9 @@ struct Timeouts {
   Duration icmp_reply;    // OVS ICMP reply; Linux: same as icmp_first
   Duration other_first;   // generic protocols
   Duration other_replied;
+  // Linux udp_packet(): a replied flow still active this long after its first
+  // packet becomes a stream (udp_stream timeout, ASSURED). OVS has no such rule.
+  Duration udp_stream_after = Duration::seconds(2);
 };
 
 struct Profile {
@@ -48,6 +51,23 @@ struct Profile {
   // reply itself; OVS userspace sets it for every packet of an existing
   // connection after the first (lib/conntrack.c conn_update_state).
   bool est_requires_reply = true;
+  // OVS lib/conntrack.c extract_l4_icmp(): the packet quoted by an ICMP error
+  // must have been sent by the error's destination ("pf doesn't do this, but
+  // it seems a good idea"). Linux icmp_error_message() does not check this.
+  bool icmp_error_checks_inner_source = false;
+  // OVS extract_l4_tcp()/extract_l4_udp(): "Port 0 is invalid". Linux tracks it.
+  bool reject_port_zero = false;
+  // OVS extract_l4_icmp(): an echo/timestamp/info message with code != 0 is
+  // invalid. Linux puts the code into the tuple and tracks it.
+  bool icmp_query_requires_code_zero = false;
+  // A commit refused by the zone limit: Linux (net/openvswitch/conntrack.c
+  // ovs_ct_commit -> ovs_ct_check_limit, -ENOMEM) drops the packet; OVS
+  // userspace (lib/conntrack.c conn_not_found) leaves it +new and uncommitted.
+  bool zone_limit_drops_packet = true;
+  // OVS userspace keeps the connection attached to a packet it found invalid
+  // (process_one: write_ct_md with the conn), so ct_mark/ct_label/ct_zone are
+  // visible on +inv packets; the kernel detaches the conntrack entry.
+  bool invalid_packet_keeps_connection = false;
 };
 
 const Profile& linux_profile();

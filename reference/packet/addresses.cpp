@@ -60,6 +60,11 @@ IpAddress IpAddress::v6(const std::array<uint8_t, 16>& bytes) {
 Result<IpAddress> IpAddress::parse(std::string_view text) {
   std::string s(text);
   IpAddress a;
+  // inet_pton reads a C string: an embedded NUL would cut the text short and
+  // accept "1.2.3.4\0garbage" as 1.2.3.4. Reject it outright.
+  if (s.find('\0') != std::string::npos) {
+    return invalid_argument("bad IP address (embedded NUL)");
+  }
   if (s.find(':') != std::string::npos) {
     if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) != 1) {
       return invalid_argument("bad IPv6 address '" + s + "'");

@@ -1,0 +1,73 @@
+#include "adapters/reference/reference_adapter.h"
+
+#include <optional>
+
+#include "reference/flow/flow_datapath.h"
+
+namespace ctc {
+namespace {
+
+class ReferenceAdapter final : public Adapter {
+ public:
+  std::string id() const override { return "reference"; }
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.profiles = profile_names();
+    return caps;
+  }
+
+  Status load(const ScenarioSetup& setup) override {
+    if (setup.profile == nullptr) return invalid_argument("no profile given");
+    auto program = parse_flow_program(setup.flows);
+    if (!program.ok()) return invalid_argument("flows: " + program.error().message);
+    datapath_.emplace(*setup.profile, std::move(program).value());
+    std::vector<uint16_t> ports;
+    for (const PortDecl& p : setup.ports) ports.push_back(p.port.value);
+    datapath_->set_ports(std::move(ports));
+    now_ = Timestamp{};
+    return ok_status();
+  }
+
+  Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
+    if (!datapath_) return internal_error("inject before load");
+    DatapathResult r = datapath_->process(port.value, frame, now_, /*want_trace=*/true);
+    InjectResult out;
+    out.outputs.reserve(r.outputs.size());
+    for (DatapathOutput& o : r.outputs) out.outputs.push_back(OutputFrame{Port{o.port}, std::move(o.frame)});
+    out.classification = r.classification;
+    out.trace = std::move(r.trace);
+    return out;
+  }
+
+  Status advance(Duration duration) override {
+    if (duration.ns < 0) return invalid_argument("time cannot go backwards");
+    now_ = now_ + duration;
+    return ok_status();
+  }
+
+  Result<std::vector<ConnectionSnapshot>> dump_table() override {
+    if (!datapath_) return internal_error("dump before load");
+    return datapath_->conntrack().dump(now_);
+  }
+
+  Status flush(std::optional<Zone> zone) override {
+    if (!datapath_) return internal_error("flush before load");
+    if (zone) {
+      datapath_->conntrack().flush_zone(*zone);
+    } else {
+      datapath_->conntrack().flush();
+    }
+    return ok_status();
+  }
+
+ private:
+  std::optional<FlowDatapath> datapath_;
+  Timestamp now_;
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> make_reference_adapter() { return std::make_unique<ReferenceAdapter>(); }
+
+}  // namespace ctc

@@ -1,0 +1,36 @@
+// NAT inside conntrack: choosing the translated tuple when a connection is
+// committed with nat(src=...)/nat(dst=...), and rewriting packets (and the
+// packet quoted by a RELATED ICMP error) as the connection says.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "reference/conntrack/conntrack.h"
+
+namespace ctc {
+
+// The reply tuple for a new connection `original` under `range`, or nullopt
+// when every candidate is taken. `in_use(reply)` says whether a candidate
+// collides with an existing connection.
+//
+// Candidates are tried in a fixed order: addresses from the low end of the
+// range; the original port first when the range allows it, then the range's
+// ports from the low end (without a port range, SNAT falls back to 1024-65535
+// on a collision, as Linux nf_nat_l4proto_unique_tuple and OVS
+// nat_get_unique_tuple do). Real systems start from a hash, so with more than
+// one candidate their choice differs from ours: scenarios that compare bytes
+// use single-address, single-port ranges.
+std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& range,
+                                      const std::function<bool(const Tuple&)>& in_use);
+
+// Rewrites `packet` travelling in `direction` of a connection with tuples
+// (original, reply). For a RELATED ICMP error (`related`), the outer header's
+// translated side and the quoted packet are rewritten (Linux
+// nf_nat_icmp_reply_translation, OVS reverse_nat_packet). Returns the ct_state
+// bits to add: kSnat or kDnat, which flip in the reply direction (OVS
+// un_nat_packet, kernel ovs_ct_nat).
+uint8_t apply_nat(Packet& packet, const Tuple& original, const Tuple& reply, bool snat, bool dnat,
+                  Direction direction, bool related);
+
+}  // namespace ctc

@@ -1,0 +1,282 @@
+#include "reference/flow/flow_datapath.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <sstream>
+
+#include "reference/flow/pipeline_packet.h"
+#include "reference/packet/packet_parser.h"
+
+namespace ctc {
+namespace {
+
+// ofproto-dpif-xlate.c MAX_DEPTH: resubmits nest at most this deep.
+constexpr int kMaxResubmitDepth = 64;
+// lib/dpif-netdev.c MAX_RECIRC_DEPTH.
+constexpr int kMaxRecirculations = 6;
+
+// A parse failure still leaves the Ethernet header for L2 matches; ct() then
+// finds no IP and classifies the packet +inv.
+Packet parse_for_pipeline(std::span<const uint8_t> frame) {
+  if (auto parsed = parse_frame(frame); parsed.ok()) return std::move(parsed).value();
+  Packet p;
+  if (frame.size() >= 14) {
+    EthernetHeader eth;
+    std::copy_n(frame.begin(), 6, eth.dst.bytes.begin());
+    std::copy_n(frame.begin() + 6, 6, eth.src.bytes.begin());
+    eth.ether_type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
+    p.eth = eth;
+  }
+  return p;
+}
+
+struct Recirculation {
+  PipelinePacket packet;
+  uint8_t table = 0;
+  int depth = 0;
+};
+
+}  // namespace
+
+struct FlowDatapath::Impl {
+  const Profile& profile;
+  FlowProgram program;
+  // Per table, rules by descending priority (file order among equals).
+  std::map<uint8_t, std::vector<const FlowRule*>> tables;
+  Conntrack conntrack;
+  std::vector<uint16_t> ports;
+
+  // Per-packet state.
+  Timestamp now;
+  DatapathResult* result = nullptr;
+  std::ostringstream trace;
+  bool tracing = false;
+  std::deque<Recirculation> pending;
+
+  Impl(const Profile& p, FlowProgram prog)
+      : profile(p), program(std::move(prog)), conntrack(ConntrackOptions{&p}) {
+    for (const FlowRule& r : program.rules) tables[r.table].push_back(&r);
+    for (auto& [table, rules] : tables) {
+      std::stable_sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
+        return a->priority > b->priority;
+      });
+    }
+  }
+
+  const FlowRule* lookup(uint8_t table, const PipelinePacket& p) const {
+    auto it = tables.find(table);
+    if (it == tables.end()) return nullptr;
+    for (const FlowRule* rule : it->second) {
+      const bool hit = std::all_of(rule->matches.begin(), rule->matches.end(), [&](const FieldMatch& m) {
+        return (read_field(p, m.field) & m.mask) == m.value;
+      });
+      if (hit) return rule;
+    }
+    return nullptr;
+  }
+
+  void note(int depth, const std::string& line) {
+    if (!tracing) return;
+    trace << std::string(static_cast<size_t>(depth) * 2, ' ') << line << "\n";
+  }
+
+  // Runs `table` for `p`; returns false when the packet's processing ended
+  // (dropped by dec_ttl or a depth limit).
+  bool run_table(PipelinePacket& p, uint8_t table, int depth) {
+    if (depth > kMaxResubmitDepth) {
+      note(depth, "resubmit depth limit reached: dropped");
+      return false;
+    }
+    const FlowRule* rule = lookup(table, p);
+    if (rule == nullptr) {
+      note(depth, "table " + std::to_string(table) + ": no match, drop");
+      return true;
+    }
+    note(depth, "table " + std::to_string(table) + ": " + rule->text);
+    return run_actions(p, *rule, depth);
+  }
+
+  bool run_actions(PipelinePacket& p, const FlowRule& rule, int depth) {
+    for (const FlowAction& action : rule.actions) {
+      if (!run_action(p, action, depth)) return false;
+    }
+    return true;
+  }
+
+  bool run_action(PipelinePacket& p, const FlowAction& action, int depth) {
+    if (const auto* out = std::get_if<OutputAction>(&action)) {
+      output(p, out->port, depth);
+      return true;
+    }
+    if (std::holds_alternative<DropAction>(action)) {
+      note(depth, "drop");
+      return false;
+    }
+    if (const auto* r = std::get_if<ResubmitAction>(&action)) {
+      PipelinePacket& target = p;
+      const uint16_t saved_port = target.in_port;
+      if (r->in_port) target.in_port = *r->in_port;
+      const uint8_t table = r->table ? *r->table : current_table_;
+      const uint8_t saved_table = current_table_;
+      current_table_ = table;
+      const bool go_on = run_table(target, table, depth + 1);
+      current_table_ = saved_table;
+      // resubmit(P,T) only pretends the packet came in on P for the lookup.
+      target.in_port = saved_port;
+      return go_on;
+    }
+    if (const auto* g = std::get_if<GotoTableAction>(&action)) {
+      const uint8_t saved_table = current_table_;
+      current_table_ = g->table;
+      const bool go_on = run_table(p, g->table, depth + 1);
+      current_table_ = saved_table;
+      return go_on;
+    }
+    if (const auto* ct = std::get_if<CtAction>(&action)) return run_ct(p, *ct, depth);
+    if (std::holds_alternative<CtClearAction>(action)) {
+      Conntrack::clear(p.ct);
+      p.ct_visible = true;
+      note(depth, "ct_clear");
+      return true;
+    }
+    if (const auto* s = std::get_if<SetFieldAction>(&action)) {
+      if (!write_field(p, s->field, s->value, s->mask)) {
+        note(depth, std::string("set_field on ") + field_info(s->field).name +
+                        ": the packet has no such field, skipped");
+      }
+      return true;
+    }
+    if (const auto* m = std::get_if<MoveAction>(&action)) {
+      const U128 bits = extract_bits(read_field(p, m->src.field), m->src.offset, m->src.n_bits);
+      write_field(p, m->dst.field, shift_left(bits, m->dst.offset),
+                  bits_mask(m->dst.offset, m->dst.n_bits));
+      return true;
+    }
+    if (std::holds_alternative<DecTtlAction>(action)) {
+      if (!p.packet.ip) return true;  // dec_ttl only acts on IP packets
+      if (p.packet.ip->ttl <= 1) {
+        // ovs-actions(7): TTL expiry goes to the controller; there is none.
+        note(depth, "dec_ttl: TTL expired, dropped");
+        return false;
+      }
+      write_field(p, FlowField::kNwTtl, U128{0, p.packet.ip->ttl - 1u}, U128{0, 0xff});
+      return true;
+    }
+    return true;
+  }
+
+  void output(const PipelinePacket& p, uint16_t port, int depth) {
+    if (port == p.in_port) {
+      note(depth, "output:" + std::to_string(port) + " is the input port: skipped");
+      return;
+    }
+    if (!ports.empty() && std::find(ports.begin(), ports.end(), port) == ports.end()) {
+      note(depth, "output:" + std::to_string(port) + ": no such port, dropped");
+      return;
+    }
+    note(depth, "output:" + std::to_string(port));
+    result->outputs.push_back(DatapathOutput{port, p.frame()});
+  }
+
+  bool run_ct(PipelinePacket& p, const CtAction& ct, int depth) {
+    CtRequest request;
+    request.zone = Zone{ct.zone};
+    if (ct.zone_source) {
+      request.zone = Zone{static_cast<uint16_t>(
+          extract_bits(read_field(p, ct.zone_source->field), ct.zone_source->offset,
+                       ct.zone_source->n_bits).lo)};
+    }
+    request.commit = ct.commit || ct.force;
+    request.force = ct.force;
+    request.nat = ct.nat;
+    request.nat_range = ct.nat_range;
+    request.set_mark = ct.set_mark;
+    request.mark_mask = ct.mark_mask;
+    request.set_label = ct.set_label;
+    request.label_mask = ct.label_mask;
+
+    // ct(table=T) forks: conntrack works on a copy that is recirculated, the
+    // current action list goes on with the packet untouched and untracked.
+    PipelinePacket copy;
+    PipelinePacket& subject = ct.table ? (copy = p) : p;
+    const bool was_modified = subject.modified;
+    conntrack.execute(subject.packet, request, now, subject.ct);
+    // NAT rewrites the Packet model; mark the frame for rebuilding then.
+    if (!was_modified && (subject.ct.state.has(CtState::kSnat) || subject.ct.state.has(CtState::kDnat))) {
+      subject.modified = true;
+    }
+    subject.ct_visible = true;
+    std::string what = "ct(zone=" + std::to_string(request.zone.value) +
+                       (request.commit ? ",commit" : "") + (request.nat ? ",nat" : "") + ") -> " +
+                       (subject.ct.state.bits() ? subject.ct.state.to_string() : "-");
+    if (subject.ct.invalid_reason != InvalidReason::kNone) {
+      what += std::string(" (") + to_string(subject.ct.invalid_reason) + ")";
+    }
+    note(depth, what);
+    if (subject.ct.drop_packet) {
+      note(depth, "ct() failed: packet dropped");
+      return false;
+    }
+    if (ct.table) {
+      note(depth, "recirculate to table " + std::to_string(*ct.table));
+      pending.push_back(Recirculation{std::move(copy), *ct.table, 0});
+      p.ct_visible = false;
+    } else {
+      p.ct_visible = false;
+    }
+    return true;
+  }
+
+  uint8_t current_table_ = 0;
+};
+
+FlowDatapath::FlowDatapath(const Profile& profile, FlowProgram program)
+    : impl_(std::make_unique<Impl>(profile, std::move(program))) {}
+FlowDatapath::~FlowDatapath() = default;
+FlowDatapath::FlowDatapath(FlowDatapath&&) noexcept = default;
+FlowDatapath& FlowDatapath::operator=(FlowDatapath&&) noexcept = default;
+
+void FlowDatapath::set_ports(std::vector<uint16_t> ports) { impl_->ports = std::move(ports); }
+
+Conntrack& FlowDatapath::conntrack() { return impl_->conntrack; }
+
+DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> frame,
+                                     Timestamp now, bool want_trace) {
+  Impl& d = *impl_;
+  DatapathResult result;
+  d.result = &result;
+  d.now = now;
+  d.tracing = want_trace;
+  d.trace.str("");
+  d.pending.clear();
+
+  PipelinePacket first;
+  first.raw.assign(frame.begin(), frame.end());
+  first.packet = parse_for_pipeline(frame);
+  first.in_port = in_port;
+  d.note(0, "in_port " + std::to_string(in_port));
+  d.current_table_ = 0;
+  d.run_table(first, 0, 0);
+
+  // Recirculations run after the pass that caused them, in order.
+  int recirculations = 0;
+  while (!d.pending.empty()) {
+    Recirculation next = std::move(d.pending.front());
+    d.pending.pop_front();
+    if (++recirculations > kMaxRecirculations) {
+      d.note(0, "recirculation limit reached: dropped");
+      break;
+    }
+    result.classification = next.packet.ct.state;
+    d.note(0, "recirculated to table " + std::to_string(next.table) + " with ct_state=" +
+                  (next.packet.ct.state.bits() ? next.packet.ct.state.to_string() : "-"));
+    d.current_table_ = next.table;
+    d.run_table(next.packet, next.table, 0);
+  }
+  if (want_trace) result.trace = d.trace.str();
+  d.result = nullptr;
+  return result;
+}
+
+}  // namespace ctc

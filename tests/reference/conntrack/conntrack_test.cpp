@@ -1,0 +1,348 @@
+// The reference conntrack core, one behaviour per test, each stating the
+// expected ct_state explicitly, for both profiles where they differ.
+#include "reference/conntrack/conntrack.h"
+
+#include <gtest/gtest.h>
+
+#include "reference/packet/packet_builder.h"
+#include "reference/packet/packet_parser.h"
+
+namespace ctc {
+namespace {
+
+using namespace tcp_flag;
+
+const IpAddress kClient = IpAddress::v4(10, 0, 0, 1);
+const IpAddress kServer = IpAddress::v4(172, 16, 0, 1);
+const IpAddress kRouter = IpAddress::v4(10, 0, 0, 254);
+const IpAddress kPublic = IpAddress::v4(192, 0, 2, 1);
+
+CtState S(uint8_t bits) { return CtState(bits); }
+constexpr uint8_t kTrk = CtState::kTrk, kNew = CtState::kNew, kEst = CtState::kEst,
+                  kRel = CtState::kRel, kRpl = CtState::kRpl, kInv = CtState::kInv,
+                  kSnat = CtState::kSnat, kDnat = CtState::kDnat;
+
+Packet tcp(const IpAddress& src, uint16_t sport, const IpAddress& dst, uint16_t dport, uint8_t flags,
+           uint32_t seq, uint32_t ack = 0, size_t len = 0) {
+  PacketBuilder b;
+  b.ip(src, dst).tcp(sport, dport, flags, seq, ack, 65535);
+  if (len) b.payload_size(len);
+  return b.packet();
+}
+
+Packet udp(const IpAddress& src, uint16_t sport, const IpAddress& dst, uint16_t dport) {
+  return PacketBuilder().ip(src, dst).udp(sport, dport).payload_size(10).packet();
+}
+
+Packet echo_request(const IpAddress& src, const IpAddress& dst, uint16_t id) {
+  return PacketBuilder().ip(src, dst).icmp_echo_request(id, 1).packet();
+}
+Packet echo_reply(const IpAddress& src, const IpAddress& dst, uint16_t id) {
+  return PacketBuilder().ip(src, dst).icmp_echo_reply(id, 1).packet();
+}
+
+// What the wire would carry: builder output parsed back, checksums verified.
+Packet wire(const Packet& p) { return parse_frame(serialize_frame(p)).value(); }
+
+class ConntrackTest : public ::testing::TestWithParam<const Profile*> {
+ protected:
+  ConntrackTest() : ct_(ConntrackOptions{GetParam()}) {}
+  const Profile& profile() const { return *GetParam(); }
+  bool is_linux() const { return profile().name == "linux"; }
+
+  CtState run(Packet p, CtRequest request = {}) {
+    PacketCtMetadata md;
+    ct_.execute(p, request, now_, md);
+    last_ = std::move(p);
+    last_md_ = md;
+    return md.state;
+  }
+  CtState commit(Packet p, uint16_t zone = 0) {
+    return run(std::move(p), CtRequest{.zone = Zone{zone}, .commit = true});
+  }
+
+  void handshake() {
+    ASSERT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000)), S(kTrk | kNew));
+    ASSERT_EQ(commit(tcp(kServer, 80, kClient, 40000, kSyn | kAck, 5000, 1001)), S(kTrk | kEst | kRpl));
+    ASSERT_EQ(commit(tcp(kClient, 40000, kServer, 80, kAck, 1001, 5001)), S(kTrk | kEst));
+  }
+
+  Conntrack ct_;
+  Timestamp now_;
+  Packet last_;
+  PacketCtMetadata last_md_;
+};
+
+TEST_P(ConntrackTest, TcpHandshakeIsNewThenReplyThenEstablished) {
+  handshake();
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].original.src, kClient);
+  EXPECT_EQ(rows[0].reply.src, kServer);
+  EXPECT_EQ(rows[0].protocol_state, is_linux() ? "ESTABLISHED" : "ESTABLISHED/ESTABLISHED");
+  EXPECT_EQ(rows[0].remaining, profile().timeouts.tcp.established);
+  EXPECT_TRUE(rows[0].seen_reply);
+}
+
+TEST_P(ConntrackTest, LookupWithoutCommitLeavesNoEntry) {
+  EXPECT_EQ(run(tcp(kClient, 40000, kServer, 80, kSyn, 1000)), S(kTrk | kNew));
+  EXPECT_EQ(ct_.dump(now_).size(), 0u);
+  // The reply to an uncommitted SYN finds nothing: SYN+ACK cannot open a connection.
+  EXPECT_EQ(run(tcp(kServer, 80, kClient, 40000, kSyn | kAck, 5000, 1001)), S(kTrk | kInv));
+}
+
+TEST_P(ConntrackTest, SynRetransmitBeforeReplyIsNewOnLinuxEstablishedOnOvs) {
+  commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000));
+  // Linux: IP_CT_NEW until a reply is seen; OVS: +est from the second packet on.
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000)),
+            is_linux() ? S(kTrk | kNew) : S(kTrk | kEst));
+}
+
+TEST_P(ConntrackTest, SynAckFirstIsInvalid) {
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn | kAck, 1000, 1)), S(kTrk | kInv));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kTcpSynAckFirst);
+}
+
+TEST_P(ConntrackTest, InvalidTcpFlagsAreInvalid) {
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn | kFin, 1000)), S(kTrk | kInv));
+  EXPECT_EQ(commit(tcp(kClient, 40001, kServer, 80, kSyn | kRst, 1000)), S(kTrk | kInv));
+  EXPECT_EQ(ct_.dump(now_).size(), 0u);
+}
+
+TEST_P(ConntrackTest, OutOfWindowDataIsInvalidAndLeavesStateAlone) {
+  handshake();
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kAck, 1001 + 0x40000000u, 5001, 10)),
+            S(kTrk | kInv));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kTcpOutOfWindow);
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kAck, 1001, 5001, 10)), S(kTrk | kEst));
+}
+
+TEST_P(ConntrackTest, BadChecksumIsInvalid) {
+  Packet p = tcp(kClient, 40000, kServer, 80, kSyn, 1000);
+  std::get<TcpHeader>(p.l4).checksum = 0x1234;
+  EXPECT_EQ(commit(wire(p)), S(kTrk | kInv));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kBadL4Checksum);
+}
+
+TEST_P(ConntrackTest, UdpUnrepliedThenRepliedTimeouts) {
+  EXPECT_EQ(commit(udp(kClient, 5000, kServer, 53)), S(kTrk | kNew));
+  EXPECT_EQ(ct_.dump(now_)[0].remaining, profile().timeouts.udp_first);
+  now_ = now_ + Duration::seconds(1);
+  EXPECT_EQ(commit(udp(kServer, 53, kClient, 5000)), S(kTrk | kEst | kRpl));
+  EXPECT_EQ(ct_.dump(now_)[0].remaining, profile().timeouts.udp_replied);
+  now_ = now_ + Duration::seconds(2);
+  EXPECT_EQ(commit(udp(kClient, 5000, kServer, 53)), S(kTrk | kEst));
+  // Linux udp_packet: replied and older than 2 s is a stream: 120 s. OVS BIDIR: 30 s.
+  EXPECT_EQ(ct_.dump(now_)[0].remaining, Duration::seconds(is_linux() ? 120 : 30));
+}
+
+TEST_P(ConntrackTest, ExpiryHappensExactlyAtTheTimeout) {
+  commit(udp(kClient, 5000, kServer, 53));
+  now_ = now_ + profile().timeouts.udp_first - Duration::millis(1);
+  EXPECT_EQ(ct_.dump(now_).size(), 1u);
+  now_ = now_ + Duration::millis(1);
+  EXPECT_EQ(ct_.dump(now_).size(), 0u);
+  EXPECT_EQ(run(udp(kServer, 53, kClient, 5000)), S(kTrk | kNew));
+}
+
+TEST_P(ConntrackTest, IcmpEchoRequestAndReply) {
+  EXPECT_EQ(commit(echo_request(kClient, kServer, 7)), S(kTrk | kNew));
+  EXPECT_EQ(commit(echo_reply(kServer, kClient, 7)), S(kTrk | kEst | kRpl));
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].original.icmp_type, 8);
+  EXPECT_EQ(rows[0].reply.icmp_type, 0);
+  EXPECT_EQ(rows[0].remaining, profile().timeouts.icmp_reply);
+}
+
+TEST_P(ConntrackTest, IcmpEchoReplyFirstIsInvalid) {
+  EXPECT_EQ(commit(echo_reply(kServer, kClient, 7)), S(kTrk | kInv));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kIcmpNotTrackable);
+}
+
+TEST_P(ConntrackTest, IcmpErrorQuotingTrackedConnectionIsRelatedReply) {
+  const Packet query = udp(kClient, 5000, kServer, 53);
+  commit(query);
+  Packet error = PacketBuilder().ip(kServer, kClient).icmp_error(3, 3, query).packet();
+  EXPECT_EQ(commit(error), S(kTrk | kRel | kRpl));
+  // RELATED errors neither refresh nor answer the connection.
+  EXPECT_FALSE(ct_.dump(now_)[0].seen_reply);
+}
+
+TEST_P(ConntrackTest, IcmpErrorQuotingNothingIsInvalid) {
+  Packet error =
+      PacketBuilder().ip(kServer, kClient).icmp_error(3, 3, udp(kClient, 5000, kServer, 53)).packet();
+  EXPECT_EQ(commit(error), S(kTrk | kInv));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kIcmpErrorUnrelated);
+}
+
+TEST_P(ConntrackTest, IcmpErrorFromRouterToOtherHostDependsOnProfile) {
+  const Packet query = udp(kClient, 5000, kServer, 53);
+  commit(query);
+  // The error goes to kPublic, not to the quoted packet's sender: OVS checks
+  // inner source == outer destination, Linux does not.
+  Packet error = PacketBuilder().ip(kRouter, kPublic).icmp_error(11, 0, query).packet();
+  EXPECT_EQ(commit(error), is_linux() ? S(kTrk | kRel | kRpl) : S(kTrk | kInv));
+}
+
+TEST_P(ConntrackTest, ZonesAreIndependent) {
+  commit(udp(kClient, 5000, kServer, 53), 1);
+  EXPECT_EQ(run(udp(kServer, 53, kClient, 5000), CtRequest{.zone = Zone{2}}), S(kTrk | kNew));
+  EXPECT_EQ(run(udp(kServer, 53, kClient, 5000), CtRequest{.zone = Zone{1}}), S(kTrk | kEst | kRpl));
+  EXPECT_EQ(last_md_.zone, Zone{1});
+}
+
+TEST_P(ConntrackTest, MarkAndLabelAreMaskedOnCommit) {
+  CtRequest r{.commit = true, .set_mark = 0x00ff, .mark_mask = 0xffff,
+              .set_label = CtLabel{1, 0x10}, .label_mask = CtLabel{UINT64_MAX, 0xf0}};
+  run(udp(kClient, 5000, kServer, 53), r);
+  EXPECT_EQ(last_md_.mark, 0x00ffu);
+  EXPECT_EQ(last_md_.label, (CtLabel{1, 0x10}));
+  r.set_mark = 0xab00;
+  r.mark_mask = 0xff00;
+  run(udp(kClient, 5000, kServer, 53), r);
+  EXPECT_EQ(last_md_.mark, 0xabffu);
+  EXPECT_EQ(ct_.dump(now_)[0].mark, 0xabffu);
+}
+
+TEST_P(ConntrackTest, SnatRoundTripRewritesBothDirections) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  CtRequest r{.commit = true, .nat = true, .nat_range = range};
+  EXPECT_EQ(run(udp(kClient, 5000, kServer, 53), r), S(kTrk | kNew | kSnat));
+  EXPECT_EQ(last_.ip->src, kPublic);
+  EXPECT_EQ(last_.udp()->src_port, 5000);
+  // The reply comes back to the public address and is un-NATed to the client.
+  EXPECT_EQ(run(udp(kServer, 53, kPublic, 5000), CtRequest{.nat = true}), S(kTrk | kEst | kRpl | kDnat));
+  EXPECT_EQ(last_.ip->dst, kClient);
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].snat);
+  EXPECT_EQ(rows[0].reply.dst, kPublic);
+}
+
+TEST_P(ConntrackTest, DnatRoundTripRewritesBothDirections) {
+  const IpAddress backend = IpAddress::v4(10, 1, 0, 5);
+  const NatRange range{.kind = NatRange::Kind::kDst, .min_addr = backend, .max_addr = backend,
+                       .min_port = 8080, .max_port = 8080};
+  EXPECT_EQ(run(tcp(kClient, 40000, kPublic, 80, kSyn, 1), CtRequest{.commit = true, .nat = true, .nat_range = range}),
+            S(kTrk | kNew | kDnat));
+  EXPECT_EQ(last_.ip->dst, backend);
+  EXPECT_EQ(last_.tcp()->dst_port, 8080);
+  EXPECT_EQ(run(tcp(backend, 8080, kClient, 40000, kSyn | kAck, 100, 2), CtRequest{.nat = true}),
+            S(kTrk | kEst | kRpl | kSnat));
+  EXPECT_EQ(last_.ip->src, kPublic);
+  EXPECT_EQ(last_.tcp()->src_port, 80);
+}
+
+TEST_P(ConntrackTest, SnatPortCollisionPicksNextPortInRange) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic,
+                       .min_port = 1000, .max_port = 1001};
+  CtRequest r{.commit = true, .nat = true, .nat_range = range};
+  run(udp(kClient, 5000, kServer, 53), r);
+  EXPECT_EQ(last_.udp()->src_port, 1000);
+  run(udp(kRouter, 5000, kServer, 53), r);
+  EXPECT_EQ(last_.udp()->src_port, 1001);
+  // Exhausted: the packet is dropped and nothing is committed.
+  run(udp(kPublic, 6000, kServer, 53), r);
+  EXPECT_TRUE(last_md_.drop_packet);
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kNatExhausted);
+  EXPECT_EQ(ct_.dump(now_).size(), 2u);
+}
+
+TEST_P(ConntrackTest, IcmpErrorThroughSnatRewritesQuotedPacket) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  Packet query = udp(kClient, 5000, kServer, 53);
+  run(query, CtRequest{.commit = true, .nat = true, .nat_range = range});
+  const Packet translated = last_;  // what the server received
+  Packet error = PacketBuilder().ip(kServer, kPublic).icmp_error(3, 3, translated).packet();
+  EXPECT_EQ(run(wire(error), CtRequest{.nat = true}), S(kTrk | kRel | kRpl | kDnat));
+  EXPECT_EQ(last_.ip->dst, kClient);
+  auto quoted = parse_quoted_packet(wire(last_));
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(quoted->ip->src, kClient);
+  EXPECT_EQ(quoted->udp()->src_port, 5000);
+}
+
+TEST_P(ConntrackTest, FlushAllZoneAndTuple) {
+  commit(udp(kClient, 5000, kServer, 53), 1);
+  commit(udp(kClient, 5001, kServer, 53), 2);
+  commit(udp(kClient, 5002, kServer, 53), 2);
+  ct_.flush_zone(Zone{1});
+  EXPECT_EQ(ct_.dump(now_).size(), 2u);
+  Tuple t{.src = kServer, .dst = kClient, .protocol = ip_proto::kUdp, .src_port = 53, .dst_port = 5001};
+  EXPECT_TRUE(ct_.flush_tuple(Zone{2}, t));  // by its reply tuple
+  EXPECT_EQ(ct_.dump(now_).size(), 1u);
+  ct_.flush();
+  EXPECT_EQ(ct_.dump(now_).size(), 0u);
+}
+
+TEST_P(ConntrackTest, ZoneLimitStopsTheThirdCommit) {
+  ct_.set_zone_limit(Zone{1}, 2);
+  commit(udp(kClient, 5000, kServer, 53), 1);
+  commit(udp(kClient, 5001, kServer, 53), 1);
+  EXPECT_EQ(commit(udp(kClient, 5002, kServer, 53), 1), S(kTrk | kNew));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kZoneLimit);
+  // Linux (kernel OVS) drops the packet; OVS userspace lets it go on uncommitted.
+  EXPECT_EQ(last_md_.drop_packet, is_linux());
+  EXPECT_EQ(ct_.dump(now_).size(), 2u);
+  EXPECT_EQ(commit(udp(kClient, 5002, kServer, 53), 2), S(kTrk | kNew));
+  EXPECT_EQ(ct_.dump(now_).size(), 3u);
+}
+
+TEST_P(ConntrackTest, ForceRestartsConnectionSeenInReplyDirection) {
+  commit(udp(kClient, 5000, kServer, 53));
+  EXPECT_EQ(run(udp(kServer, 53, kClient, 5000), CtRequest{.commit = true, .force = true}),
+            S(kTrk | kNew));
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].original.src, kServer);
+}
+
+TEST_P(ConntrackTest, SecondCtInSameZoneReusesTheLookup) {
+  Packet syn = tcp(kClient, 40000, kServer, 80, kSyn, 1000);
+  PacketCtMetadata md;
+  ct_.execute(syn, CtRequest{.commit = true}, now_, md);
+  ct_.execute(syn, CtRequest{.commit = true}, now_, md);
+  // Cached: the state is still the first lookup's, and the SYN was tracked once.
+  EXPECT_EQ(md.state, S(kTrk | kNew));
+  EXPECT_EQ(ct_.dump(now_)[0].protocol_state, is_linux() ? "SYN_SENT" : "SYN_SENT/CLOSED");
+}
+
+TEST_P(ConntrackTest, PortZeroDependsOnProfile) {
+  EXPECT_EQ(commit(udp(kClient, 0, kServer, 53)), is_linux() ? S(kTrk | kNew) : S(kTrk | kInv));
+}
+
+TEST_P(ConntrackTest, TimeWaitSynStartsANewConnection) {
+  handshake();
+  commit(tcp(kClient, 40000, kServer, 80, kFin | kAck, 1001, 5001));
+  commit(tcp(kServer, 80, kClient, 40000, kFin | kAck, 5001, 1002));
+  commit(tcp(kClient, 40000, kServer, 80, kAck, 1002, 5002));
+  // OVS stops at FIN_WAIT_2 on both sides after the last ACK (measured on OVS
+  // 3.1: state_orig=FIN_WAIT_2,state_reply=FIN_WAIT_2,timeout=30).
+  EXPECT_EQ(ct_.dump(now_)[0].protocol_state, is_linux() ? "TIME_WAIT" : "FIN_WAIT_2/FIN_WAIT_2");
+  EXPECT_EQ(ct_.dump(now_)[0].remaining, Duration::seconds(is_linux() ? 120 : 30));
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn, 900000)), S(kTrk | kNew));
+  EXPECT_EQ(ct_.dump(now_)[0].protocol_state, is_linux() ? "SYN_SENT" : "SYN_SENT/CLOSED");
+}
+
+TEST_P(ConntrackTest, FragmentsAreNotTracked) {
+  Packet p = PacketBuilder().ip(kClient, kServer).ipv4_fragment(0, true, 9).udp(5000, 53).payload_size(16).packet();
+  EXPECT_EQ(commit(p), S(kTrk | kInv));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kFragment);
+}
+
+TEST_P(ConntrackTest, Ipv6TcpHandshake) {
+  const IpAddress a = IpAddress::parse("fd00::1").value(), b = IpAddress::parse("fd00::2").value();
+  EXPECT_EQ(commit(tcp(a, 1234, b, 80, kSyn, 1)), S(kTrk | kNew));
+  EXPECT_EQ(commit(tcp(b, 80, a, 1234, kSyn | kAck, 50, 2)), S(kTrk | kEst | kRpl));
+  EXPECT_EQ(commit(tcp(a, 1234, b, 80, kAck, 2, 51)), S(kTrk | kEst));
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, ConntrackTest,
+                         ::testing::Values(&linux_profile(), &ovs_userspace_profile()),
+                         [](const auto& info) {
+                           return info.param->name == "linux" ? std::string("linux") : std::string("ovs");
+                         });
+
+}  // namespace
+}  // namespace ctc
