@@ -14,7 +14,11 @@ for profile in linux ovs-userspace; do
   build/default/cli/ctconform run --adapter "${CTC_ADAPTER:-builtin}" --suite corpora \
     --profile "$profile" --seed 1 \
     --junit "$out/$profile.junit.xml" --json "$out/$profile.json" \
-    --report "$out/$profile.md" --artifacts "$out/$profile-divergences" || rc=$?
+    --report "$out/$profile.md" --artifacts "$out/$profile-divergences" || {
+      status=$?
+      # The worst outcome wins: 3 (harness error) > 2 (input error) > 1 (divergence).
+      if [ "$status" -gt "$rc" ]; then rc=$status; fi
+    }
 done
 echo "reports: $out/"
 exit "$rc"

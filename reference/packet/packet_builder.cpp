@@ -174,10 +174,15 @@ std::vector<uint8_t> serialize_frame(const Packet& p) {
 std::vector<uint8_t> quote_for_icmp_error(const Packet& original, size_t l4_bytes) {
   std::vector<uint8_t> bytes = serialize_ip(original);
   if (!original.ip) return bytes;
-  size_t header = 20 + original.ip->options.size();
+  // Header sizes as serialized: append_ipv4/append_ipv6 pad IPv4 options to a
+  // multiple of 4 and extension headers to a multiple of 8, so count the padded
+  // sizes (the raw model sizes cut the quote short inside the L4 header).
+  size_t header = 20 + (original.ip->options.size() + 3) / 4 * 4;
   if (original.ip->family == IpFamily::kV6) {
     header = 40 + (original.ip->fragment ? 8 : 0);
-    for (const Ipv6ExtensionHeader& e : original.ip->extension_headers) header += e.body.size() + 2;
+    for (const Ipv6ExtensionHeader& e : original.ip->extension_headers) {
+      header += (e.body.size() + 2 + 7) / 8 * 8;
+    }
   }
   if (bytes.size() > header + l4_bytes) bytes.resize(header + l4_bytes);
   return bytes;

@@ -119,7 +119,11 @@ class L4Parser {
     const uint16_t length = be16(r_, 4);
     u.checksum = be16(r_, 6);
     if (!quoted_) {
-      if (length != r_.size()) {
+      // verify_ is false exactly for a first fragment, whose UDP length field
+      // covers the whole datagram: it may exceed the bytes in this fragment
+      // (only a length below them is inconsistent). Requiring equality there
+      // rejected every real first fragment of a fragmented UDP datagram.
+      if (verify_ ? length != r_.size() : length < r_.size()) {
         return fail(ParseErrorKind::kBadTotalLength, base_ + 4,
                     "UDP length " + std::to_string(length) + " but " + std::to_string(r_.size()) +
                         " bytes follow the IP header");

@@ -147,7 +147,7 @@ TEST(FlowDatapathActions, CtForkLeavesTheRestOfTheListUntracked) {
 TEST(FlowDatapathActions, CtFieldsReadAsClearedAfterCtWithoutTable) {
   Datapath dp(
       "table=0,ip,actions=ct(table=1)\n"
-      "table=1,ct_state=+trk+new,actions=ct(commit),resubmit(,2)\n"
+      "table=1,ip,ct_state=+trk+new,actions=ct(commit),resubmit(,2)\n"
       "table=2,ct_state=-trk,actions=output:2\n"
       "table=2,ct_state=+trk,actions=output:3\n");
   EXPECT_EQ(dp.send(1, udp(kA, 1, kB, 2)).ports, P({2}));
@@ -213,7 +213,7 @@ TEST(FlowDatapathStateful, ZonePerPortIsolatesConnections) {
   Datapath dp(
       "table=0,ip,in_port=1,actions=ct(table=1,zone=1)\n"
       "table=0,ip,in_port=2,actions=ct(table=1,zone=2)\n"
-      "table=1,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=1),output:2\n"
+      "table=1,ip,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=1),output:2\n"
       "table=1,ct_state=+trk+est,actions=output:9\n"
       "table=1,in_port=2,ct_state=+trk+new,actions=output:3\n");
   dp.send(1, udp(kA, 5, kB, 6));
@@ -226,7 +226,7 @@ TEST(FlowDatapathStateful, ZonePerPortIsolatesConnections) {
 TEST(FlowDatapathStateful, MarkAndLabelSetOnCommitAreMatchedLater) {
   Datapath dp(
       "table=0,ip,actions=ct(table=1,zone=1)\n"
-      "table=1,ct_state=+trk+new,in_port=1,actions=ct(commit,zone=1,exec(set_field:0x2a->ct_mark,set_field:0x1234->ct_label)),output:2\n"
+      "table=1,ip,ct_state=+trk+new,in_port=1,actions=ct(commit,zone=1,exec(set_field:0x2a->ct_mark,set_field:0x1234->ct_label)),output:2\n"
       "table=1,ct_state=+trk+est,ct_mark=0x2a,ct_label=0x1234,in_port=2,actions=output:1\n"
       "table=1,priority=0,actions=drop\n");
   dp.send(1, udp(kA, 5, kB, 6));
@@ -240,7 +240,7 @@ TEST(FlowDatapathStateful, MarkAndLabelSetOnCommitAreMatchedLater) {
 TEST(FlowDatapathStateful, SnatGatewayTranslatesBothWays) {
   Datapath dp(
       "table=0,ip,actions=ct(table=1,zone=1,nat)\n"
-      "table=1,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=1,nat(src=192.0.2.1)),output:2\n"
+      "table=1,ip,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=1,nat(src=192.0.2.1)),output:2\n"
       "table=1,in_port=1,ct_state=+trk+est,actions=output:2\n"
       "table=1,in_port=2,ct_state=+trk+est,actions=output:1\n"
       "table=1,in_port=2,ct_state=+trk+rel,actions=output:1\n"

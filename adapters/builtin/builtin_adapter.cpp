@@ -1,0 +1,84 @@
+#include "adapters/builtin/builtin_adapter.h"
+
+#include "adapters/builtin/builtin_engine.h"
+
+namespace ctc {
+namespace {
+
+class BuiltinAdapter final : public Adapter {
+ public:
+  explicit BuiltinAdapter(BuiltinOptions options) : options_(options) {}
+
+  std::string id() const override { return "builtin"; }
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.profiles = {"linux", "ovs-userspace"};
+    return caps;
+  }
+
+  Status load(const ScenarioSetup& setup) override {
+    if (setup.profile == nullptr) return invalid_argument("no profile given");
+    auto program = parse_flow_program(setup.flows);
+    if (!program.ok()) return invalid_argument("flows: " + program.error().message);
+    engine_.reset();
+    engine_ = std::make_unique<builtin::BuiltinEngine>(*setup.profile, *program, options_.fault);
+    std::vector<uint16_t> ports;
+    for (const PortDecl& p : setup.ports) ports.push_back(p.port.value);
+    engine_->set_ports(ports);
+    now_ = 0;
+    return ok_status();
+  }
+
+  Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
+    if (!engine_) return internal_error("inject before load");
+    result_.clear();
+    engine_->process(port.value, frame, now_, result_, /*want_trace=*/true);
+    InjectResult out;
+    out.outputs.reserve(result_.outputs.size());
+    for (const builtin::EngineOutput& o : result_.outputs) {
+      const auto bytes = result_.frame(o);
+      out.outputs.push_back(OutputFrame{Port{o.port}, std::vector<uint8_t>(bytes.begin(), bytes.end())});
+    }
+    out.classification = result_.classification.empty() ? std::nullopt : result_.classification[0];
+    out.trace = std::move(result_.trace);
+    return out;
+  }
+
+  Status advance(Duration duration) override {
+    if (duration.ns < 0) return invalid_argument("time cannot go backwards");
+    now_ += duration.ns;
+    return ok_status();
+  }
+
+  Result<std::vector<ConnectionSnapshot>> dump_table() override {
+    if (!engine_) return internal_error("dump before load");
+    return engine_->conntrack().dump(now_);
+  }
+
+  Status flush(std::optional<Zone> zone) override {
+    if (!engine_) return internal_error("flush before load");
+    if (zone) {
+      engine_->conntrack().flush_zone(zone->value);
+    } else {
+      engine_->conntrack().flush();
+    }
+    return ok_status();
+  }
+
+  void shutdown() override { engine_.reset(); }
+
+ private:
+  BuiltinOptions options_;
+  std::unique_ptr<builtin::BuiltinEngine> engine_;
+  builtin::BatchResult result_;
+  int64_t now_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> make_builtin_adapter(BuiltinOptions options) {
+  return std::make_unique<BuiltinAdapter>(options);
+}
+
+}  // namespace ctc

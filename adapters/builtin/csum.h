@@ -1,0 +1,105 @@
+// Internet checksum arithmetic for the built-in engine, on raw bytes: a fast
+// full sum (RFC 1071, native-order 32-bit loads) and RFC 1624 incremental
+// updates, so that NAT and set_field touch only the words they change.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace ctc::builtin {
+
+inline uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint32_t load32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+inline void store16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+// Folds a wide one's-complement sum to 16 bits (never 0 unless every term was 0).
+inline uint16_t fold(uint64_t s) {
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffffu) + (s >> 16);
+  s = (s & 0xffffu) + (s >> 16);
+  s = (s & 0xffffu) + (s >> 16);
+  return static_cast<uint16_t>(s);
+}
+
+// One's-complement sum of `n` bytes read as big-endian 16-bit words (odd
+// tail padded with zero), folded to 16 bits.
+inline uint16_t sum_bytes(const uint8_t* p, size_t n) {
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint32_t a, b;
+    std::memcpy(&a, p + i, 4);
+    std::memcpy(&b, p + i + 4, 4);
+    acc += a;
+    acc += b;
+  }
+  for (; i + 4 <= n; i += 4) {
+    uint32_t a;
+    std::memcpy(&a, p + i, 4);
+    acc += a;
+  }
+  uint64_t tail = 0;  // big-endian words, added after the byte swap below
+  for (; i + 2 <= n; i += 2) tail += load16(p + i);
+  if (i < n) tail += uint32_t{p[i]} << 8;
+  uint16_t native = fold(acc);
+  if constexpr (std::endian::native == std::endian::little) {
+    native = static_cast<uint16_t>(native << 8 | native >> 8);
+  }
+  return fold(uint64_t{native} + tail);
+}
+
+inline uint16_t finish(uint64_t sum) { return static_cast<uint16_t>(~fold(sum)); }
+
+// Pseudo-header sum (RFC 793/768, RFC 8200 8.1) from raw address bytes.
+inline uint16_t pseudo_sum(const uint8_t* src, const uint8_t* dst, size_t addr_len,
+                           uint8_t protocol, uint32_t length) {
+  uint64_t s = sum_bytes(src, addr_len);
+  s += sum_bytes(dst, addr_len);
+  s += (length >> 16) + (length & 0xffff) + protocol;
+  return fold(s);
+}
+
+// RFC 1624 eqn. 3 bookkeeping: the sum of ~old + new over changed words.
+struct Delta {
+  uint64_t sum = 0;
+  void word(uint16_t before, uint16_t after) {
+    sum += static_cast<uint16_t>(~before);
+    sum += after;
+  }
+  bool empty() const { return sum == 0; }
+};
+
+// Overwrites [at, at+n) of `base` with `src` and returns the delta over the
+// enclosing 16-bit words. Offsets are relative to a buffer whose checksummed
+// regions all start at even offsets (true for every header of a frame).
+inline Delta patch(uint8_t* base, size_t at, const uint8_t* src, size_t n) {
+  Delta d;
+  const size_t first = at & ~size_t{1};
+  const size_t last = (at + n + 1) & ~size_t{1};
+  uint8_t before[40];
+  std::memcpy(before, base + first, last - first);
+  std::memcpy(base + at, src, n);
+  for (size_t i = first; i < last; i += 2) d.word(load16(before + (i - first)), load16(base + i));
+  return d;
+}
+
+inline Delta patch16(uint8_t* base, size_t at, uint16_t value) {
+  uint8_t b[2];
+  store16(b, value);
+  return patch(base, at, b, 2);
+}
+
+// Applies a delta to the checksum stored at `csum` (RFC 1624: HC' = ~(~HC + ~m + m')).
+inline void apply(uint8_t* csum, const Delta& d) {
+  store16(csum, finish(uint64_t{static_cast<uint16_t>(~load16(csum))} + d.sum));
+}
+
+}  // namespace ctc::builtin

@@ -1,0 +1,120 @@
+// The built-in engine's connection tracker: written for speed, independent
+// of reference/conntrack but with the same observable semantics (the ct_state
+// of each packet, NAT rewrites, and the table as dump() shows it).
+//
+// Connections live in a pool (a vector with a free list); both directions are
+// indexed by an open-addressing table (conn_index.h). Expiry is lazy on the
+// virtual clock: a lookup that finds an expired connection removes it, and
+// dump() reaps everything expired first.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "adapters/builtin/conn_index.h"
+#include "adapters/builtin/ct_key.h"
+#include "adapters/builtin/frame.h"
+#include "adapters/builtin/tcp_track.h"
+#include "reference/conntrack/conntrack.h"
+#include "reference/flow/flow_program.h"
+
+namespace ctc::builtin {
+
+// Deliberate bugs, so that property tests can prove they find them.
+enum class Fault : uint8_t {
+  kReplyTupleNotSwapped,    // the reply tuple is stored as the original one
+  kNoWindowCheck,           // TCP sequence/window checks always pass
+  kIcmpErrorsNeverRelated,  // ICMP errors are never +rel, always +inv
+  kTimeoutOffByOneState,    // TCP timeouts come from the state before the packet
+  kZoneIgnoredInKey,        // all zones share one key space
+};
+
+const char* to_string(Fault fault);
+
+// Per-packet conntrack metadata carried through the pipeline (OVS pkt->md.ct_*).
+struct CtMeta {
+  CtState state;
+  uint16_t zone = 0;
+  uint32_t mark = 0;
+  CtLabel label;
+  uint32_t conn = 0;     // pool slot of the connection, valid when conn_id != 0
+  uint64_t conn_id = 0;  // 0: no connection (the "already looked up" cache)
+  bool tracked = false;
+  bool drop = false;               // the ct() failed in a way that drops the packet
+  const char* reason = nullptr;    // why +inv or dropped, for traces
+};
+
+class FastConntrack {
+ public:
+  FastConntrack(const Profile& profile, std::optional<Fault> fault);
+
+  // One ct() action on `f` in `zone` at `now` (ns on the virtual clock).
+  void execute(Frame& f, const CtAction& action, uint16_t zone, int64_t now, CtMeta& md);
+
+  void flush();
+  void flush_zone(uint16_t zone);
+  void set_zone_limit(uint16_t zone, std::optional<size_t> limit);
+  std::vector<ConnectionSnapshot> dump(int64_t now);
+  size_t size() const { return live_; }
+  const Profile& profile() const { return profile_; }
+
+ private:
+  struct Conn {
+    Key key[2];        // original, reply (after NAT)
+    uint64_t hash[2];
+    uint64_t id = 0;   // 0: free slot
+    int64_t created = 0;
+    int64_t expires = 0;
+    uint32_t mark = 0;
+    CtLabel label;
+    uint16_t zone = 0;
+    uint8_t other_state = 0;  // conntrack-other.c FIRST / MULTIPLE / BIDIR
+    bool seen_reply = false;
+    bool snat = false;
+    bool dnat = false;
+    bool tcp = false;
+    LinuxTcp lx;
+    OvsTcp ovs;
+    bool nat() const { return snat || dnat; }
+  };
+  struct KeyOf {
+    const std::vector<Conn>* conns;
+    const Key& operator()(const IndexRef& r) const { return (*conns)[r.conn].key[r.dir]; }
+  };
+
+  Key lookup_key(const Key& k) const;  // the key as indexed (zone dropped by a fault)
+  Conn* lookup(const Key& k, int64_t now, uint8_t& dir);
+  bool in_use(const Key& k, int64_t now) {
+    uint8_t dir;
+    return lookup(k, now, dir) != nullptr;
+  }
+  void erase(uint32_t slot);
+  int64_t timeout_of(const Conn& c, int64_t now) const;
+  void refresh(Conn& c, int64_t now) { c.expires = now + timeout_of(c, now); }
+  void apply_commit_fields(Conn& c, const CtAction& a);
+  void fill(const Conn& c, uint32_t slot, CtMeta& md);
+  void invalid(CtMeta& md, const char* reason, const Conn* c);
+  void execute_related(Frame& f, const CtAction& a, uint16_t zone, int64_t now, CtMeta& md);
+  void start(Frame& f, const CtAction& a, uint16_t zone, const Key& k, const Segment* seg,
+             int64_t now, CtMeta& md);
+  std::optional<Key> choose_nat(const Key& original, const NatRange& range, int64_t now);
+  uint8_t apply_nat(Frame& f, const Conn& c, uint8_t dir, bool related);
+  bool zone_full(uint16_t zone, int64_t now);
+  void reap(int64_t now, std::optional<uint16_t> only_zone);
+
+  const Profile& profile_;
+  std::optional<Fault> fault_;
+  TcpKnobs knobs_;
+  std::vector<Conn> conns_;
+  std::vector<uint32_t> free_;
+  ConnIndex<KeyOf> index_;
+  std::vector<uint32_t> zone_count_;  // stored (possibly expired) connections per zone
+  std::vector<std::pair<uint16_t, size_t>> zone_limits_;
+  size_t live_ = 0;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace ctc::builtin

@@ -1,0 +1,143 @@
+// NAT for the built-in conntrack: choosing the translated tuple (the
+// deterministic candidate order documented in reference/conntrack/nat.h) and
+// rewriting the frame's bytes in place, including the packet quoted by a
+// RELATED ICMP error (Linux nf_nat_icmp_reply_translation, OVS reverse_nat_packet).
+#include <algorithm>
+
+#include "adapters/builtin/fast_conntrack.h"
+
+namespace ctc::builtin {
+namespace {
+
+// Bounds the search in huge (IPv6) ranges; this crowded counts as exhausted.
+constexpr uint64_t kMaxCandidates = 1u << 20;
+
+bool has_ports(uint8_t proto) { return proto == 6 || proto == 17; }
+
+// RFC 1624 over a span, word by word, exactly as Linux csum_replace does it
+// for the quoted headers (a wrong quoted checksum stays wrong).
+uint16_t replace_sum(uint16_t stored, const uint8_t* before, const uint8_t* after, size_t n) {
+  uint64_t sum = static_cast<uint16_t>(~stored);
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    sum += static_cast<uint16_t>(~load16(before + i));
+    sum += load16(after + i);
+  }
+  return finish(sum);
+}
+
+// Replaces one address (and one port) of the quoted packet `q`, keeping its
+// own checksums where the quote holds them (Linux tcp_manip_pkt/udp_manip_pkt:
+// "we cannot update the checksum field since it is outside of the 8 bytes").
+void rewrite_quoted(uint8_t* q, uint32_t n, bool source_side, const uint8_t* addr, size_t alen,
+                    bool with_port, uint16_t port) {
+  const QuotedLayout ql = extract_quoted(q, n);
+  if (!ql.ok) return;
+  const bool v4 = ql.family == 4;
+  const uint32_t addr_at = source_side ? (v4 ? 12 : 8) : (v4 ? 16 : 24);
+  if (addr_at + alen > n) return;
+  uint8_t before_addr[16], before_port[2] = {0, 0};
+  std::memcpy(before_addr, q + addr_at, alen);
+  std::memcpy(q + addr_at, addr, alen);
+  const bool quoted_ports = has_ports(ql.protocol);
+  const uint32_t port_at = ql.l4 + (source_side ? 0 : 2);
+  if (with_port && quoted_ports && ql.l4 + 4 <= n) {
+    std::memcpy(before_port, q + port_at, 2);
+    store16(q + port_at, port);
+  }
+  if (v4) store16(q + 10, replace_sum(load16(q + 10), before_addr, q + addr_at, alen));
+  uint32_t csum_at = 0;
+  if (ql.protocol == 17 && ql.l4 + 8 <= n) {
+    csum_at = ql.l4 + 6;
+    if (v4 && load16(q + csum_at) == 0) csum_at = 0;  // no checksum in use
+  } else if (ql.protocol == 6 && ql.l4 + 18 <= n) {
+    csum_at = ql.l4 + 16;
+  }
+  if (csum_at == 0) return;
+  uint16_t c = replace_sum(load16(q + csum_at), before_addr, q + addr_at, alen);
+  if (with_port && quoted_ports) c = replace_sum(c, before_port, q + port_at, 2);
+  store16(q + csum_at, c);
+}
+
+}  // namespace
+
+std::optional<Key> FastConntrack::choose_nat(const Key& original, const NatRange& range,
+                                             int64_t now) {
+  const bool snat = range.kind == NatRange::Kind::kSrc;
+  const uint16_t original_port = snat ? original.sport : original.dport;
+  const bool ports = has_ports(original.proto);
+
+  std::pair<uint32_t, uint32_t> spans[2];  // inclusive port spans, tried in order
+  size_t n_spans = 0;
+  if (!ports) {
+    spans[n_spans++] = {0, 0};
+  } else if (range.min_port == 0) {
+    spans[n_spans++] = {original_port, original_port};
+    if (snat) spans[n_spans++] = {1024, 65535};
+  } else {
+    const uint16_t hi = std::max(range.min_port, range.max_port);
+    if (original_port >= range.min_port && original_port <= hi) {
+      spans[n_spans++] = {original_port, original_port};
+    }
+    spans[n_spans++] = {range.min_port, hi};
+  }
+  const IpAddress& lo = range.min_addr;
+  const uint64_t addresses =
+      range.max_addr < lo ? 1 : std::min<uint64_t>(range.max_addr.offset_from(lo), kMaxCandidates) + 1;
+  const Key base = reversed(original);
+  uint64_t tried = 0;
+  for (size_t s = 0; s < n_spans; ++s) {
+    for (uint32_t port = spans[s].first; port <= spans[s].second; ++port) {
+      for (uint64_t a = 0; a < addresses; ++a) {
+        if (++tried > kMaxCandidates) return std::nullopt;
+        Key reply = base;
+        const IpAddress addr = lo.plus(a);
+        if (snat) {
+          set_address(reply.dst, reply.dst_family, addr);
+          if (ports) reply.dport = static_cast<uint16_t>(port);
+        } else {
+          set_address(reply.src, reply.src_family, addr);
+          if (ports) reply.sport = static_cast<uint16_t>(port);
+        }
+        if (!in_use(reply, now) && !in_use(reversed(reply), now)) return reply;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+uint8_t FastConntrack::apply_nat(Frame& f, const Conn& c, uint8_t dir, bool related) {
+  if (!f.is_ip() || !c.nat()) return 0;
+  const bool forward = dir == 0;
+  // The tuple this packet must carry afterwards is the other direction's, reversed.
+  const Key& from = forward ? c.key[1] : c.key[0];
+  // Linux nf_nat "manip type": the source for SNAT going out and DNAT coming back.
+  const bool manip_source = forward ? c.snat : c.dnat;
+  const bool ports = has_ports(c.key[0].proto);
+  const uint8_t* addr = manip_source ? from.dst : from.src;
+  const size_t alen = (manip_source ? from.dst_family : from.src_family) == 4 ? 4 : 16;
+  const uint16_t port = manip_source ? from.dport : from.sport;
+
+  f.reset_checksums(/*keep_udp_zero=*/true);
+  const Layout& l = f.l;
+  // Addresses are in the ICMPv4 checksum only through the quote, never directly.
+  const bool addr_in_l4 = l.l4_kind != L4Kind::kIcmp || l.family == 6;
+  const uint32_t addr_at = manip_source ? l.src_at() : l.dst_at();
+  // The header holds addr_len() bytes; a mismatched family writes what fits
+  // the header, as the packet model's serializer does.
+  uint8_t wire[16] = {};
+  std::memcpy(wire, addr, alen);
+  f.write_l3(addr_at, wire, l.addr_len(), true, addr_in_l4);
+  if (!related && ports && (l.l4_kind == L4Kind::kTcp || l.l4_kind == L4Kind::kUdp)) {
+    uint8_t b[2];
+    store16(b, port);
+    f.write_l3(l.l4 + (manip_source ? 0 : 2), b, 2, false, true);
+  }
+  if (related) {
+    // The quoted packet went the other way: its opposite side is translated.
+    rewrite_quoted(f.data() + l.l4 + 8, l.l4_len() - 8, !manip_source, addr, alen, ports, port);
+    f.l4_mode = CsumMode::kRecompute;  // the outer ICMP checksum, over the new quote
+  }
+  return manip_source ? CtState::kSnat : CtState::kDnat;
+}
+
+}  // namespace ctc::builtin

@@ -1,0 +1,205 @@
+#include "fuzz/diff_harness.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "adapters/registry.h"
+#include "fuzz/diff_frames.h"
+#include "reference/packet/packet_builder.h"
+#include "reference/packet/packet_parser.h"
+#include "reference/scenario/table_format.h"
+#include "runner/runner.h"
+
+namespace ctc::fuzz {
+namespace {
+
+std::string describe_outputs(const std::vector<OutputFrame>& outputs) {
+  if (outputs.empty()) return "drop";
+  std::ostringstream os;
+  for (const OutputFrame& f : outputs) {
+    os << "port " << f.port.value << ": ";
+    auto parsed = parse_frame(f.bytes);
+    if (parsed.ok()) {
+      os << *parsed;
+    } else {
+      os << f.bytes.size() << " unparsable bytes";
+    }
+    os << '\n';
+  }
+  return os.str();
+}
+
+std::string describe_state(const std::optional<CtState>& s) {
+  return s ? (s->bits() == 0 ? std::string("(none)") : s->to_string()) : std::string("untracked");
+}
+
+std::string describe_table(const std::vector<ConnectionSnapshot>& rows) {
+  std::string out;
+  for (const ConnectionSnapshot& c : rows) out += format_connection(c) + "\n";
+  return out.empty() ? "(empty)\n" : out;
+}
+
+std::vector<std::string> features_of(const Input& input, const PipelineSpec& spec) {
+  std::vector<std::string> features = pipeline_features(spec);
+  auto add = [&](const char* f) {
+    if (std::find(features.begin(), features.end(), f) == features.end()) features.push_back(f);
+  };
+  for (const Op& op : input.ops) {
+    if (op.kind == OpKind::kTcp) add("tcp");
+    if (op.kind == OpKind::kUdp) add("udp");
+    if (op.kind == OpKind::kIcmpEcho) add("icmp");
+    if (op.kind == OpKind::kIcmpError) add("icmp-related");
+    if (op.kind == OpKind::kAdvance) add("timeout");
+    if (op.ipv6) add("ipv6");
+  }
+  return features;
+}
+
+}  // namespace
+
+DiffHarness::DiffHarness(const std::string& sut_id) : sut_id_(sut_id) {
+  reference_ = make_adapter("reference", AdapterOptions{}).value();
+  auto sut = make_adapter(sut_id, AdapterOptions{});
+  if (sut.ok()) {
+    sut_ = std::move(sut).value();
+  } else {
+    std::fprintf(stderr,
+                 "fuzz_differential: WARNING: %s; comparing the reference with itself "
+                 "(crashes in the oracle are still found)\n",
+                 sut.error().message.c_str());
+    sut_ = make_adapter("reference", AdapterOptions{}).value();
+    sut_id_ = "reference";
+  }
+  sut_caps_ = sut_->capabilities();
+}
+
+DiffHarness::~DiffHarness() {
+  reference_->shutdown();
+  sut_->shutdown();
+}
+
+std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* record) {
+  const PipelineSpec spec = pipeline_spec(input.header);
+  const Profile& prof = profile(input.header);
+  if (!sut_caps_.profiles.empty() &&
+      std::find(sut_caps_.profiles.begin(), sut_caps_.profiles.end(), prof.name) ==
+          sut_caps_.profiles.end()) {
+    return std::nullopt;  // the system does not claim this profile's semantics
+  }
+  const ScenarioSetup setup{.ports = pipeline_ports(), .flows = pipeline_flows(spec), .profile = &prof};
+  if (record != nullptr) {
+    record->name = input_name(input);
+    record->description = std::string("fuzz_differential: ") + to_string(spec.kind) + " on " + prof.name;
+    record->profiles = {prof.name};
+    record->features = features_of(input, spec);
+    record->ports = setup.ports;
+    record->flows = setup.flows;
+    record->origin = "fuzz_differential " + input_name(input);
+    record->steps.clear();
+  }
+  const Status ref_load = reference_->load(setup);
+  const Status sut_load = sut_->load(setup);
+  if (ref_load.ok() != sut_load.ok()) {
+    return DiffDivergence{0, "load", ref_load.ok() ? "loaded" : ref_load.error().message,
+                          sut_load.ok() ? "loaded" : sut_load.error().message};
+  }
+  if (!ref_load.ok()) return std::nullopt;  // both refuse the program: nothing to compare
+
+  std::vector<SentFrame> history;
+  history.reserve(input.ops.size());
+  size_t step = 0;
+  for (const Op& op : input.ops) {
+    if (op.injects()) {
+      std::optional<Packet> packet = build_packet(op, spec, history);
+      if (!packet) continue;
+      const std::vector<uint8_t> frame = serialize_frame(*packet);
+      const Port port{static_cast<uint16_t>(op.to_port2 ? 2 : 1)};
+      auto ref = reference_->inject(port, frame);
+      auto sut = sut_->inject(port, frame);
+      if (!ref.ok() || !sut.ok()) {
+        if (ref.ok() != sut.ok()) {
+          return DiffDivergence{step, "error", ref.ok() ? "accepted" : ref.error().message,
+                                sut.ok() ? "accepted" : sut.error().message};
+        }
+        continue;  // both refuse the frame alike
+      }
+      if (record != nullptr) {
+        std::ostringstream source;
+        source << *packet;
+        InjectStep inject{.port = port, .frame = frame, .source = source.str()};
+        std::vector<Port> ports;
+        for (const OutputFrame& f : ref->outputs) ports.push_back(f.port);
+        inject.expect.output_ports = ports;
+        if (ref->classification) inject.expect.ct_state = ref->classification;
+        record->steps.push_back(std::move(inject));
+      }
+      if (ref->outputs != sut->outputs) {
+        return DiffDivergence{step, "outputs", describe_outputs(ref->outputs),
+                              describe_outputs(sut->outputs)};
+      }
+      if (sut_caps_.classification && ref->classification != sut->classification) {
+        return DiffDivergence{step, "classification", describe_state(ref->classification),
+                              describe_state(sut->classification)};
+      }
+      SentFrame sent{.injected = std::move(*packet)};
+      if (!ref->outputs.empty()) {
+        auto emitted = parse_frame(ref->outputs.front().bytes);
+        if (emitted.ok()) sent.emitted = std::move(emitted).value();
+      }
+      history.push_back(std::move(sent));
+    } else if (op.kind == OpKind::kAdvance) {
+      const Duration d = advance_duration(op, prof);
+      if (record != nullptr) record->steps.push_back(AdvanceStep{d});
+      const Status a = reference_->advance(d);
+      const Status b = sut_->advance(d);
+      if (a.ok() != b.ok()) {
+        return DiffDivergence{step, "error", a.ok() ? "advanced" : a.error().message,
+                              b.ok() ? "advanced" : b.error().message};
+      }
+    } else {
+      std::optional<Zone> zone;
+      if (op.kind == OpKind::kFlushZone) zone = Zone{op.second_zone ? spec.second_zone : spec.zone};
+      if (record != nullptr) record->steps.push_back(FlushStep{zone});
+      const Status a = reference_->flush(zone);
+      const Status b = sut_->flush(zone);
+      if (a.ok() != b.ok()) {
+        return DiffDivergence{step, "error", a.ok() ? "flushed" : a.error().message,
+                              b.ok() ? "flushed" : b.error().message};
+      }
+    }
+    ++step;
+  }
+
+  if (record != nullptr) record->steps.push_back(CheckTableStep{});
+  if (!sut_caps_.table_dump) return std::nullopt;
+  auto ref_table = reference_->dump_table();
+  auto sut_table = sut_->dump_table();
+  if (ref_table.ok() != sut_table.ok()) {
+    return DiffDivergence{step, "error", ref_table.ok() ? "dumped" : ref_table.error().message,
+                          sut_table.ok() ? "dumped" : sut_table.error().message};
+  }
+  if (ref_table.ok() && *ref_table != *sut_table) {
+    return DiffDivergence{step, "table", describe_table(*ref_table), describe_table(*sut_table)};
+  }
+  return std::nullopt;
+}
+
+std::string input_name(const Input& input) {
+  // FNV-1a over the canonical bytes: stable across runs and machines.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (uint8_t b : encode(input)) h = (h ^ b) * 0x100000001b3ULL;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "fuzz-%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string describe(const DiffDivergence& d, const Scenario& recorded, const std::string& sut_id) {
+  std::ostringstream os;
+  os << sut_id << " diverges from the reference (" << d.aspect << ") at step " << d.step + 1;
+  if (d.step < recorded.steps.size()) os << ": " << describe_step(recorded.steps[d.step]);
+  os << "\n--- reference\n" << d.reference << "\n--- " << sut_id << "\n" << d.observed << "\n";
+  return os.str();
+}
+
+}  // namespace ctc::fuzz

@@ -1,0 +1,51 @@
+// Runs one decoded input (fuzz/diff_input.h) on the reference oracle and on a
+// system under test through the Adapter interface, in lock step, and says
+// where they first disagree. On request it also records the run as a
+// Scenario, so that a divergence is saved as an ordinary regression case.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/adapter.h"
+#include "fuzz/diff_input.h"
+#include "reference/scenario/scenario.h"
+
+namespace ctc::fuzz {
+
+struct DiffDivergence {
+  size_t step = 0;     // index in the recorded scenario's steps
+  std::string aspect;  // "outputs", "classification", "table", "load", "error"
+  std::string reference;
+  std::string observed;
+};
+
+class DiffHarness {
+ public:
+  // `sut_id` is made with make_adapter(); when that fails (the engine is not
+  // part of this build) the reference runs against itself and a warning is
+  // printed once, so the target still fuzzes the oracle for crashes.
+  explicit DiffHarness(const std::string& sut_id);
+  ~DiffHarness();
+
+  const std::string& sut_id() const { return sut_id_; }
+
+  // nullopt when both sides agree at every step. With `record`, the run is
+  // written into it as steps (ports, flows, profile and origin included).
+  std::optional<DiffDivergence> run(const Input& input, Scenario* record = nullptr);
+
+ private:
+  std::unique_ptr<Adapter> reference_;
+  std::unique_ptr<Adapter> sut_;
+  std::string sut_id_;
+  Capabilities sut_caps_;
+};
+
+// "fuzz-<16 hex digits>": a stable name from the input's canonical bytes.
+std::string input_name(const Input& input);
+
+// Human-readable report of a divergence, naming the step as a scenario would.
+std::string describe(const DiffDivergence& d, const Scenario& recorded, const std::string& sut_id);
+
+}  // namespace ctc::fuzz
