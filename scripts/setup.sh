@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  libpcap-dev libboost-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  libpcap-dev libboost-dev libboost-filesystem-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libmnl-dev libnetfilter-conntrack-dev
   iproute2 nftables conntrack tcpdump
   openvswitch-switch openvswitch-common
