@@ -9,7 +9,6 @@
 // is rejected here too, so a program that parses here also loads into OVS.
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -440,7 +439,7 @@ Masked parse_field_value(FlowField f, std::string_view text, std::string_view na
     case FlowField::kCtState:
     case FlowField::kTcpFlags:
       // Flag form ("+trk-new") or a number with an optional numeric mask.
-      if (text.starts_with('+') || text.starts_with('-')) {
+      if (!std::isdigit(static_cast<unsigned char>(text.front()))) {
         return f == FlowField::kCtState ? parse_flags(text, kCtStateFlags, name)
                                         : parse_flags(text, kTcpFlags, name);
       }
@@ -579,6 +578,13 @@ bool iequals(std::string_view a, std::string_view b) {
 bool is_out_of_scope_action(std::string_view name) {
   return std::any_of(std::begin(kOutOfScopeActions), std::end(kOutOfScopeActions),
                      [&](std::string_view n) { return iequals(n, name); });
+}
+
+// OpenFlow reserved port names (ovs-ofctl(8) "output:port"); none is modelled.
+bool is_reserved_port_name(std::string_view name) {
+  constexpr std::string_view kNames[] = {"in_port", "table", "normal", "flood", "all",
+                                         "controller", "local", "none", "any"};
+  return std::any_of(std::begin(kNames), std::end(kNames), [&](std::string_view n) { return iequals(n, name); });
 }
 
 class RuleParser {
@@ -758,7 +764,7 @@ class RuleParser {
   // OpenFlow port numbers only: names and reserved ports are not modelled.
   uint16_t parse_port(std::string_view text) {
     if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) {
-      if (is_out_of_scope_action(text)) fail_out_of_scope(text, "port " + quoted(text) + " is out of scope");
+      if (is_reserved_port_name(text)) fail_out_of_scope(text, "port " + quoted(text) + " is out of scope");
       fail(text, "expected an OpenFlow port number, got " + quoted(text));
     }
     const u128 port = number_of_width(text, 16, "port");
@@ -1232,7 +1238,9 @@ Result<FlowProgram> parse_flow_program(std::string_view text) {
     try {
       program.rules.push_back(RuleParser(rule, line_no).parse());
     } catch (const ParseFailure& failure) {
-      const size_t column = static_cast<size_t>(failure.at - line.data()) + 1;
+      // Every failure points into `line`; clamp in case one ever does not.
+      const char* at = std::clamp(failure.at, line.data(), line.data() + line.size());
+      const size_t column = static_cast<size_t>(at - line.data()) + 1;
       return Error{failure.error.code, "line " + std::to_string(line_no) + ", column " +
                                            std::to_string(column) + ": " + failure.error.message};
     }
