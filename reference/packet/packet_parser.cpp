@@ -274,6 +274,11 @@ std::optional<ParseError> parse_ipv6(Bytes b, size_t base, bool quoted, Packet& 
       ip.fragment = f;
       next = b[at];
       at += 8;
+      // A later fragment carries bytes from the middle of the fragmentable
+      // part: `next` names the header at its start, which is not here. Walking
+      // on would parse fragment data as extension headers (and reject a valid
+      // fragment whenever `next` is an extension header type).
+      if (f.offset != 0) break;
       continue;
     }
     const size_t len = (size_t{b[at + 1]} + 1) * 8;

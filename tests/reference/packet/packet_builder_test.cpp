@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <vector>
 
 #include "reference/packet/checksum.h"
@@ -411,6 +412,121 @@ TEST(QuoteForIcmpError, BuilderIcmpErrorQuotes) {
   b6.ip(kDst6, kSrc6).icmp_error(icmpv6_type::kParameterProblem, 1, inner.packet());
   EXPECT_EQ(b6.packet().ip->protocol, ip_proto::kIcmpv6);
   EXPECT_TRUE(b6.packet().is_icmp_error());
+}
+
+// ---------------------------------------------------------------- model helpers (packet.h)
+
+TEST(PacketModel, TcpOptionAccessors) {
+  TcpHeader t;
+  EXPECT_FALSE(t.mss());
+  EXPECT_FALSE(t.window_scale());
+  EXPECT_FALSE(t.sack_permitted());
+  EXPECT_TRUE(t.sack_blocks().empty());
+  EXPECT_FALSE(t.timestamps());
+  EXPECT_EQ(TcpOption::mss(0x1234).data, hex("12 34"));
+  EXPECT_EQ(TcpOption::sack({{1, 2}}).data, hex("00 00 00 01 00 00 00 02"));
+  EXPECT_EQ(TcpOption::timestamps(0x01020304, 0x05060708).data, hex("01 02 03 04 05 06 07 08"));
+  // Malformed option bodies are not misread.
+  t.options = {{2, hex("05")}, {3, hex("01 02")}, {8, hex("00 00 00 01")}, {5, hex("00 00 00 01 00 00 00 02 09")}};
+  EXPECT_FALSE(t.mss());
+  EXPECT_FALSE(t.window_scale());
+  EXPECT_FALSE(t.timestamps());
+  EXPECT_EQ(t.sack_blocks(), (std::vector<std::pair<uint32_t, uint32_t>>{{1, 2}}));
+  // The first option of a kind wins.
+  t.options = {TcpOption::mss(1000), TcpOption::mss(2000)};
+  EXPECT_EQ(t.mss(), std::optional<uint16_t>(1000));
+}
+
+TEST(PacketModel, FragmentPredicates) {
+  IpHeader v4;
+  EXPECT_FALSE(v4.is_fragment());
+  v4.more_fragments = true;
+  EXPECT_TRUE(v4.is_fragment());
+  EXPECT_FALSE(v4.is_later_fragment());
+  v4.more_fragments = false;
+  v4.fragment_offset = 1;
+  EXPECT_TRUE(v4.is_fragment());
+  EXPECT_TRUE(v4.is_later_fragment());
+  v4.dont_fragment = true;
+  v4.fragment_offset = 0;
+  EXPECT_FALSE(v4.is_fragment());
+
+  IpHeader v6;
+  v6.family = IpFamily::kV6;
+  v6.more_fragments = true;  // v4-only field: ignored
+  EXPECT_FALSE(v6.is_fragment());
+  v6.fragment = Ipv6FragmentHeader{0, false, 1};  // atomic fragment
+  EXPECT_TRUE(v6.is_fragment());
+  EXPECT_FALSE(v6.is_later_fragment());
+  v6.fragment->offset = 9;
+  EXPECT_TRUE(v6.is_later_fragment());
+}
+
+TEST(PacketModel, IsIcmpErrorNeedsMatchingFamily) {
+  PacketBuilder b;
+  b.ip(kA, kB).icmp(icmp_type::kDestUnreachable, 0, 0);
+  EXPECT_TRUE(b.packet().is_icmp_error());
+  Packet p = b.packet();
+  p.ip->protocol = ip_proto::kIcmpv6;  // an ICMP header under the wrong protocol number
+  EXPECT_FALSE(p.is_icmp_error());
+  PacketBuilder b6;
+  b6.ip(kSrc6, kDst6).icmp(icmpv6_type::kPacketTooBig, 0, 1280);
+  EXPECT_TRUE(b6.packet().is_icmp_error());
+  b6.icmp(icmp_type::kDestUnreachable + 2, 0, 0);  // 5: not an ICMPv6 error
+  EXPECT_FALSE(b6.packet().is_icmp_error());
+  b6.icmp(icmpv6_type::kEchoRequest, 0, 0);
+  EXPECT_FALSE(b6.packet().is_icmp_error());
+  Packet no_ip;
+  no_ip.l4 = IcmpHeader{};
+  EXPECT_FALSE(no_ip.is_icmp_error());
+}
+
+TEST(PacketModel, ClearChecksums) {
+  PacketBuilder b;
+  b.ip(kA, kB).ip_checksum(1).tcp(1, 2, 0).l4_checksum(2);
+  Packet p = b.packet();
+  clear_checksums(p);
+  EXPECT_FALSE(p.ip->checksum);
+  EXPECT_FALSE(p.tcp()->checksum);
+  Packet empty;
+  clear_checksums(empty);  // no IP, no L4: nothing to do
+  EXPECT_EQ(empty, Packet{});
+}
+
+TEST(PacketModel, OneLineSummary) {
+  auto text = [](const Packet& p) {
+    std::ostringstream os;
+    os << p;
+    return os.str();
+  };
+  PacketBuilder syn;
+  syn.vlan(0x2064).ip(kA, kB).tcp(1234, 80, tcp_flag::kSyn | tcp_flag::kAck, 5, 6, 100).payload_size(3);
+  EXPECT_EQ(text(syn.packet()), "tcp 10.0.0.1:1234 > 10.0.0.2:80 [S.] seq=5 ack=6 win=100 len=3 vlan=100");
+  PacketBuilder udp6;
+  udp6.ip(kSrc6, kDst6).udp(53, 5353);
+  EXPECT_EQ(text(udp6.packet()), "udp [fd00::1]:53 > [fd00::2]:5353 len=0");
+  PacketBuilder echo;
+  echo.ip(kA, kB).icmp_echo_request(7, 8);
+  EXPECT_EQ(text(echo.packet()), "icmp 10.0.0.1 > 10.0.0.2 type=8 code=0 id=7 seq=8");
+  PacketBuilder err;
+  err.ip(kSrc6, kDst6).icmp_error(icmpv6_type::kDestUnreachable, 1, udp6.packet());
+  EXPECT_EQ(text(err.packet()), "icmp6 fd00::1 > fd00::2 type=1 code=1 quoting 48 bytes");
+  PacketBuilder arp;
+  arp.ether_type(ether_type::kArp).payload_size(28);
+  EXPECT_EQ(text(arp.packet()), "eth type=0x806 len=28");
+  Packet bad = syn.packet();
+  bad.ip_checksum_ok = false;
+  bad.l4_checksum_ok = false;
+  EXPECT_NE(text(bad).find("(bad ip checksum) (bad l4 checksum)"), std::string::npos);
+
+  std::ostringstream os;
+  os << ParseError{ParseErrorKind::kBadHeaderLength, 46, "TCP data offset below 5"};
+  EXPECT_EQ(os.str(), "bad header length at byte 46: TCP data offset below 5");
+  for (ParseErrorKind k : {ParseErrorKind::kTruncated, ParseErrorKind::kBadHeaderLength,
+                           ParseErrorKind::kBadVersion, ParseErrorKind::kBadTotalLength,
+                           ParseErrorKind::kBadExtensionChain, ParseErrorKind::kUnsupported}) {
+    EXPECT_STRNE(to_string(k), "?");
+  }
 }
 
 }  // namespace

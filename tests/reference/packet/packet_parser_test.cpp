@@ -224,6 +224,9 @@ TEST(ParseIpv4, FirstFragmentOfLongUdpDatagram) {
   EXPECT_EQ(r->udp()->src_port, 4000);
   EXPECT_EQ(r->payload.size(), 64u);
   EXPECT_TRUE(r->l4_checksum_ok);
+  // A UDP length below the bytes present is still inconsistent.
+  set16(f, 14 + 20 + 4, 8 + 63);
+  expect_error(f, ParseErrorKind::kBadTotalLength, 14 + 20 + 4);
 }
 
 TEST(ParseIpv4, LaterFragmentHasNoL4Header) {
@@ -376,6 +379,30 @@ TEST(ParseIpv6, LaterFragment) {
   EXPECT_EQ(r->ip->protocol, ip_proto::kTcp);
   EXPECT_TRUE(std::holds_alternative<std::monostate>(r->l4));
   EXPECT_EQ(r->payload, hex("de ad be ef"));
+}
+
+// A later fragment whose fragmentable part starts with a destination-options
+// header (allowed after the Fragment header, RFC 8200 4.1): the bytes after the
+// fragment header are data, not an extension header to walk.
+TEST(ParseIpv6, LaterFragmentNamingAnExtensionHeader) {
+  Wire ext;
+  ext.u8(ip_proto::kDestinationOptions).u8(0).u16(static_cast<uint16_t>(3 << 3)).u32(42);
+  ext.bytes(hex("2c ff 00 00 00 00 00 00 00 01"));  // would be a bogus header chain
+  auto r = parse_frame(ipv6_frame(ip_proto::kFragment, ext.b));
+  ASSERT_PARSES(r);
+  EXPECT_TRUE(r->ip->is_later_fragment());
+  EXPECT_TRUE(r->ip->extension_headers.empty());
+  EXPECT_EQ(r->ip->protocol, ip_proto::kDestinationOptions);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r->l4));
+  EXPECT_EQ(r->payload, hex("2c ff 00 00 00 00 00 00 00 01"));
+  // The same with a preceding hop-by-hop header.
+  Wire ext2;
+  ext2.u8(ip_proto::kFragment).u8(0).bytes(hex("01 04 00 00 00 00"));
+  ext2.bytes(ext.b);
+  auto r2 = parse_frame(ipv6_frame(ip_proto::kHopByHop, ext2.b));
+  ASSERT_PARSES(r2);
+  EXPECT_EQ(r2->ip->extension_headers.size(), 1u);
+  EXPECT_EQ(r2->payload, hex("2c ff 00 00 00 00 00 00 00 01"));
 }
 
 TEST(ParseIpv6, NoNextHeader) {
