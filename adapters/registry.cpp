@@ -1,6 +1,7 @@
 #include "adapters/registry.h"
 
 #include "adapters/external/external_adapter.h"
+#include "adapters/linux_netfilter/linux_netfilter_adapter.h"
 #include "adapters/reference/reference_adapter.h"
 
 namespace ctc {
@@ -18,18 +19,24 @@ constexpr Entry kEntries[] = {
      "not part of this build yet"},
     {"ovs-userspace", "Open vSwitch userspace conntrack (ovs-vswitchd --enable-dummy sandbox)",
      "not part of this build yet"},
-    {"linux-netfilter", "Linux nf_conntrack in network namespaces", "not part of this build yet"},
+    {"linux-netfilter", "Linux nf_conntrack in network namespaces (root; nftables policy)", nullptr},
     {"kernel-ovs", "kernel Open vSwitch datapath (openvswitch.ko)", "not part of this build yet"},
     {"external", "any program speaking adapters/external/PROTOCOL.md (--external-cmd)", nullptr},
 };
 
 }  // namespace
 
+// Why an adapter that is built in cannot run on this machine; empty when it can.
+static std::string runtime_unavailable_reason(const std::string& id) {
+  if (id == "linux-netfilter") return linux_netfilter_unavailable_reason();
+  return {};
+}
+
 std::vector<AdapterInfo> list_adapters() {
   std::vector<AdapterInfo> out;
   for (const Entry& e : kEntries) {
-    out.push_back({e.id, e.description, e.unavailable_reason == nullptr,
-                   e.unavailable_reason ? e.unavailable_reason : ""});
+    std::string reason = e.unavailable_reason ? e.unavailable_reason : runtime_unavailable_reason(e.id);
+    out.push_back({e.id, e.description, reason.empty(), reason});
   }
   return out;
 }
@@ -37,6 +44,7 @@ std::vector<AdapterInfo> list_adapters() {
 Result<std::unique_ptr<Adapter>> make_adapter(const std::string& id, const AdapterOptions& options) {
   if (id == "reference") return make_reference_adapter();
   if (id == "external") return make_external_adapter(options);
+  if (id == "linux-netfilter") return make_linux_netfilter_adapter(options);
   for (const Entry& e : kEntries) {
     if (id == e.id) {
       return Error{ErrorCode::kUnsupported, "adapter '" + id + "' is unavailable: " +

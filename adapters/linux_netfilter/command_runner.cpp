@@ -1,6 +1,10 @@
 #include "adapters/linux_netfilter/command_runner.h"
 
+#include <unistd.h>
+
 #include <boost/process.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <istream>
 #include <iterator>
 #include <system_error>
@@ -10,9 +14,22 @@ namespace {
 
 namespace bp = boost::process;
 
+// PATH lookup with std::filesystem: bp::search_path would pull in the
+// compiled boost_filesystem library.
 std::string resolve(const std::string& program) {
   if (program.find('/') != std::string::npos) return program;
-  return bp::search_path(program).string();
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::filesystem::path candidate =
+        std::filesystem::path(dirs.substr(start, end - start)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    start = end + 1;
+  }
+  return "";
 }
 
 }  // namespace
@@ -32,8 +49,8 @@ Result<CommandOutput> run_command(const CommandRequest& request) {
   bp::ipstream from_child;
   std::error_code ec;
   // stderr joins stdout: the tools' error messages are what a report needs.
-  bp::child child(exe, bp::args(args), bp::std_in < to_child,
-                  (bp::std_out & bp::std_err) > from_child, ec);
+  bp::child child(bp::exe = exe, bp::args = args,
+                  bp::std_in<to_child, (bp::std_out & bp::std_err)> from_child, ec);
   if (ec) return io_error("cannot start '" + describe(request.argv) + "': " + ec.message());
   // The tools read all of stdin before writing much, so writing first cannot
   // deadlock on a full output pipe for the sizes we send (rulesets, batches).
@@ -52,8 +69,8 @@ Result<std::string> run_checked(const CommandRequest& request) {
   auto result = run_command(request);
   if (!result.ok()) return result.error();
   if (result->exit_code != 0) {
-    return io_error("'" + describe(request.argv) + "' exited " +
-                    std::to_string(result->exit_code) + ": " + result->out);
+    return io_error("'" + describe(request.argv) + "' exited " + std::to_string(result->exit_code) +
+                    ": " + result->out);
   }
   return std::move(result->out);
 }

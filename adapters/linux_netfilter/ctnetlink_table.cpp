@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <tuple>
 
 namespace ctc::linux_netfilter {
@@ -44,6 +46,37 @@ Tuple original_tuple(const nf_conntrack* ct) {
   return t;
 }
 
+// The value after the `n`-th "key=" in `text`, if any.
+std::optional<unsigned> field_value(const std::string& text, const std::string& key, int n) {
+  size_t at = 0;
+  for (int i = 0; i <= n; ++i) {
+    at = text.find(" " + key + "=", i == 0 ? 0 : at + 1);
+    if (at == std::string::npos) return std::nullopt;
+  }
+  return static_cast<unsigned>(std::strtoul(text.c_str() + at + key.size() + 2, nullptr, 10));
+}
+
+// libnetfilter_conntrack 1.0.9 parses the reply tuple's ICMP id/type/code
+// but sets no attribute bit for them (only ATTR_ICMP_* of the original), so
+// nfct_get_attr cannot read them; its own text form prints them, second after
+// the original's. Without them, the reply is the original's inverse.
+void read_reply_icmp(const nf_conntrack* ct, Tuple& t) {
+  Tuple inverse = original_tuple(ct).reversed();
+  t.icmp_id = inverse.icmp_id;
+  t.icmp_type = inverse.icmp_type;
+  t.icmp_code = inverse.icmp_code;
+  char buf[1024];
+  if (nfct_snprintf(buf, sizeof buf, ct, NFCT_T_UNKNOWN, NFCT_O_DEFAULT, 0) <= 0) return;
+  const std::string text(buf);
+  auto type = field_value(text, "type", 1);
+  auto code = field_value(text, "code", 1);
+  auto id = field_value(text, "id", 1);
+  if (!type || !code || !id) return;
+  t.icmp_type = static_cast<uint8_t>(*type);
+  t.icmp_code = static_cast<uint8_t>(*code);
+  t.icmp_id = static_cast<uint16_t>(*id);
+}
+
 Tuple reply_tuple(const nf_conntrack* ct) {
   const uint8_t l3 = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
   Tuple t;
@@ -51,14 +84,7 @@ Tuple reply_tuple(const nf_conntrack* ct) {
   t.dst = address(ct, l3, ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST);
   t.protocol = nfct_get_attr_u8(ct, ATTR_REPL_L4PROTO);
   if (is_icmp(t.protocol)) {
-    // libnetfilter_conntrack keeps the reply ICMP id in l4src and type/code
-    // in l4dst (one union with the ports); it has no named reply attributes.
-    t.icmp_id = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
-    const uint16_t raw = nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST);
-    uint8_t type_code[2];
-    std::memcpy(type_code, &raw, 2);
-    t.icmp_type = type_code[0];
-    t.icmp_code = type_code[1];
+    read_reply_icmp(ct, t);
   } else if (nfct_attr_is_set(ct, ATTR_REPL_PORT_SRC) > 0) {
     t.src_port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
     t.dst_port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST));
@@ -68,8 +94,8 @@ Tuple reply_tuple(const nf_conntrack* ct) {
 
 ConnectionSnapshot snapshot(const nf_conntrack* ct) {
   ConnectionSnapshot s;
-  s.zone = Zone{nfct_attr_is_set(ct, ATTR_ZONE) > 0 ? nfct_get_attr_u16(ct, ATTR_ZONE)
-                                                     : uint16_t{0}};
+  s.zone =
+      Zone{nfct_attr_is_set(ct, ATTR_ZONE) > 0 ? nfct_get_attr_u16(ct, ATTR_ZONE) : uint16_t{0}};
   s.original = original_tuple(ct);
   s.reply = reply_tuple(ct);
   s.mark = nfct_attr_is_set(ct, ATTR_MARK) > 0 ? nfct_get_attr_u32(ct, ATTR_MARK) : 0;
@@ -115,9 +141,9 @@ Status dump_into(nfct_handle* handle, DumpState& state) {
 }  // namespace
 
 std::string linux_tcp_state_name(uint8_t state) {
-  static constexpr const char* kNames[] = {"NONE",      "SYN_SENT", "SYN_RECV", "ESTABLISHED",
-                                           "FIN_WAIT",  "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT",
-                                           "CLOSE",     "SYN_SENT2"};
+  static constexpr const char* kNames[] = {"NONE",     "SYN_SENT",   "SYN_RECV", "ESTABLISHED",
+                                           "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT",
+                                           "CLOSE",    "SYN_SENT2"};
   if (state < std::size(kNames)) return kNames[state];
   return "UNKNOWN(" + std::to_string(state) + ")";
 }

@@ -8,8 +8,8 @@
 //   snat/dnat       NFCT_GOPT_IS_SNAT/DNAT (the tuples differ), not the
 //                   status bits: a null binding sets IPS_*_NAT_DONE too
 //   seen_reply      IPS_SEEN_REPLY
-//   ICMP reply      id from the reply tuple; type/code as the kernel sends
-//                   them (reply type), read from the reply tuple's raw bytes
+//   ICMP reply      id/type/code of the kernel's reply tuple (libnfct keeps
+//                   them without attribute bits: read from its text form)
 // The socket is opened by a thread inside the namespace, so every later
 // query reaches that namespace's table and no other.
 #pragma once

@@ -22,16 +22,14 @@ std::vector<const FlowRule*> table_rules(const FlowProgram& program, uint8_t tab
   for (const FlowRule& r : program.rules) {
     if (r.table == table) rules.push_back(&r);
   }
-  std::stable_sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
-    return a->priority > b->priority;
-  });
+  std::stable_sort(rules.begin(), rules.end(),
+                   [](const FlowRule* a, const FlowRule* b) { return a->priority > b->priority; });
   return rules;
 }
 
 bool is_drop(const FlowRule& rule) {
-  return std::all_of(rule.actions.begin(), rule.actions.end(), [](const FlowAction& a) {
-    return std::holds_alternative<DropAction>(a);
-  });
+  return std::all_of(rule.actions.begin(), rule.actions.end(),
+                     [](const FlowAction& a) { return std::holds_alternative<DropAction>(a); });
 }
 
 bool is_full(const U128& mask, unsigned bits) {
@@ -150,11 +148,16 @@ Result<std::optional<StateClass>> state_class(const FlowRule& rule, MatchReader&
   if (value != mask) return refuse(&rule, "ct_state with '-' terms");
   const uint64_t state = value & ~uint64_t{CtState::kTrk};
   switch (state) {
-    case CtState::kNew: return std::optional(StateClass::kNew);
-    case CtState::kEst: return std::optional(StateClass::kEstablished);
-    case CtState::kRel: return std::optional(StateClass::kRelated);
-    case CtState::kInv: return std::optional(StateClass::kInvalid);
-    default: return refuse(&rule, "ct_state " + CtState(static_cast<uint8_t>(value)).to_string());
+    case CtState::kNew:
+      return std::optional(StateClass::kNew);
+    case CtState::kEst:
+      return std::optional(StateClass::kEstablished);
+    case CtState::kRel:
+      return std::optional(StateClass::kRelated);
+    case CtState::kInv:
+      return std::optional(StateClass::kInvalid);
+    default:
+      return refuse(&rule, "ct_state " + CtState(static_cast<uint8_t>(value)).to_string());
   }
 }
 
@@ -239,9 +242,9 @@ Status read_allow_matches(const FlowRule& rule, MatchReader& reader, AllowRule& 
 Status lift_new_rule(const FlowRule& rule, MatchReader& reader, std::optional<Port> in_port,
                      std::optional<IpFamily> family, Policy& policy) {
   if (!in_port) return refuse(&rule, "+new without in_port (would hairpin)");
-  const CtAction* ct =
-      rule.actions.size() == 2 ? std::get_if<CtAction>(&rule.actions[0]) : nullptr;
-  const auto* out = rule.actions.size() == 2 ? std::get_if<OutputAction>(&rule.actions[1]) : nullptr;
+  const CtAction* ct = rule.actions.size() == 2 ? std::get_if<CtAction>(&rule.actions[0]) : nullptr;
+  const auto* out =
+      rule.actions.size() == 2 ? std::get_if<OutputAction>(&rule.actions[1]) : nullptr;
   if (!ct || !out) {
     // Netfilter confirms every accepted packet, so forwarding +new without a
     // commit has no nftables equivalent.
@@ -270,13 +273,43 @@ Status lift_new_rule(const FlowRule& rule, MatchReader& reader, std::optional<Po
   return ok_status();
 }
 
+// ct(commit,exec(set_field:..->ct_mark)) on an established packet: only a
+// mark update has an nftables equivalent (`ct mark set`).
+Status read_mark_update(const FlowRule& rule, const CtAction& ct, StateForward& forward) {
+  if (!ct.commit || ct.table || ct.force || ct.nat || ct.zone_source || ct.set_label) {
+    return refuse(&rule, "ct() on +est/+rel other than ct(commit,zone=Z,exec(ct_mark))");
+  }
+  forward.commit_zone = Zone{ct.zone};
+  forward.set_mark = ct.set_mark;
+  forward.set_mark_mask = ct.mark_mask;
+  return ok_status();
+}
+
 Status lift_forward_rule(const FlowRule& rule, MatchReader& reader, std::optional<Port> in_port,
                          std::optional<IpFamily> family, std::vector<StateForward>& out) {
   if (!in_port) return refuse(&rule, "+est/+rel without in_port (would hairpin)");
-  auto to = single_output(rule);
-  if (!to) return refuse(&rule, "+est/+rel actions other than output:P");
+  StateForward forward;
+  forward.from = *in_port;
+  forward.family = family;
+  forward.line = rule.line;
+  if (const FieldMatch* mark = reader.take(FlowField::kCtMark)) {
+    forward.match_mark = static_cast<uint32_t>(mark->value.lo);
+    forward.match_mark_mask = static_cast<uint32_t>(mark->mask.lo);
+  }
   if (auto st = reader.finish(); !st.ok()) return st;
-  out.push_back(StateForward{*in_port, *to, family});
+  const auto& actions = rule.actions;
+  const auto* output = actions.empty() ? nullptr : std::get_if<OutputAction>(&actions.back());
+  const bool shape =
+      output && (actions.size() == 1 ||
+                 (actions.size() == 2 && std::holds_alternative<CtAction>(actions[0])));
+  if (!shape) return refuse(&rule, "+est/+rel actions other than [ct(commit,...),]output:P");
+  if (actions.size() == 2) {
+    if (auto st = read_mark_update(rule, std::get<CtAction>(actions[0]), forward); !st.ok()) {
+      return st;
+    }
+  }
+  forward.to = Port{output->port};
+  out.push_back(forward);
   return ok_status();
 }
 
@@ -292,8 +325,7 @@ Status lift_invalid_rule(const FlowRule& rule, MatchReader& reader, std::optiona
 }
 
 // Returns false once the catch-all drop is reached: lower rules never match.
-Result<bool> lift_stateful_rule(const FlowRule& rule, Policy& policy,
-                                std::set<StateClass>& seen) {
+Result<bool> lift_stateful_rule(const FlowRule& rule, Policy& policy, std::set<StateClass>& seen) {
   MatchReader reader(rule);
   auto state = state_class(rule, reader);
   if (!state.ok()) return state.error();
@@ -374,6 +406,13 @@ Status check_consistency(Policy& policy) {
   for (const auto* list : {&policy.established, &policy.related}) {
     for (const StateForward& f : *list) {
       if (auto st = add_route(policy, f.from, f.to); !st.ok()) return st;
+      std::optional<Zone> zone = lookup_zone(policy, f.from, f.family);
+      if (f.commit_zone && zone && *zone != *f.commit_zone) {
+        return refuse(nullptr, "line " + std::to_string(f.line) + " commits in zone " +
+                                   std::to_string(f.commit_zone->value) +
+                                   " but looked the packet up in zone " +
+                                   std::to_string(zone->value));
+      }
     }
   }
   if (policy.audit_port && policy.routes.count(*policy.audit_port)) {

@@ -10,7 +10,8 @@
 // The shape recognised (properties/programs.cpp and corpora/*):
 //   table 0:  per family [and in_port] ct(table=T,zone=Z[,nat]); default drop
 //   table T:  +trk+new from port A: ct(commit,zone=Z[,nat(...)][,exec(mark)]),output:B
-//             +trk+est / +trk+rel from port A: output:B
+//             +trk+est / +trk+rel from port A [ct_mark=V/M]:
+//                 [ct(commit,zone=Z,exec(mark))],output:B
 //             +trk+inv: output:AUDIT (or drop)
 //             priority 0: drop
 #pragma once
@@ -45,10 +46,10 @@ struct PortRange {
 // Table 0: which packets are tracked and in which zone. First match wins;
 // a packet no rule tracks is dropped before conntrack sees it.
 struct LookupRule {
-  std::optional<Port> in_port;      // nullopt: every port
-  std::optional<IpFamily> family;   // nullopt: both
-  std::optional<Zone> zone;         // nullopt: drop (an explicit drop rule)
-  size_t line = 0;                  // in the flow program, for messages
+  std::optional<Port> in_port;     // nullopt: every port
+  std::optional<IpFamily> family;  // nullopt: both
+  std::optional<Zone> zone;        // nullopt: drop (an explicit drop rule)
+  size_t line = 0;                 // in the flow program, for messages
   friend bool operator==(const LookupRule&, const LookupRule&) = default;
 };
 
@@ -73,17 +74,25 @@ struct AllowRule {
   friend bool operator==(const AllowRule&, const AllowRule&) = default;
 };
 
-// +trk+est or +trk+rel packets arriving on `from` leave on `to`.
+// +trk+est or +trk+rel packets arriving on `from` (with the ct_mark bits, if
+// given) leave on `to`; a ct(commit,exec(set_field:..->ct_mark)) on them
+// updates the connection's mark.
 struct StateForward {
   Port from;
   Port to;
   std::optional<IpFamily> family;
+  std::optional<uint32_t> match_mark;
+  uint32_t match_mark_mask = UINT32_MAX;
+  std::optional<Zone> commit_zone;  // set when the rule commits
+  std::optional<uint32_t> set_mark;
+  uint32_t set_mark_mask = UINT32_MAX;
+  size_t line = 0;
   friend bool operator==(const StateForward&, const StateForward&) = default;
 };
 
 struct Policy {
   std::vector<LookupRule> lookups;
-  bool nat_on_lookup = false;  // table 0's ct() carries `nat`
+  bool nat_on_lookup = false;    // table 0's ct() carries `nat`
   std::vector<AllowRule> allow;  // first match wins
   std::vector<StateForward> established;
   std::vector<StateForward> related;

@@ -96,9 +96,16 @@ class LinuxNetfilterAdapter final : public Adapter {
   std::string id() const override { return "linux-netfilter"; }
 
   Capabilities capabilities() const override {
-    return Capabilities{.flows = true, .ipv6 = true, .nat = true, .zones = true, .marks = true,
-                        .labels = false, .virtual_time = false, .table_dump = true,
-                        .classification = false, .profiles = {"linux"}};
+    return Capabilities{.flows = true,
+                        .ipv6 = true,
+                        .nat = true,
+                        .zones = true,
+                        .marks = true,
+                        .labels = false,
+                        .virtual_time = false,
+                        .table_dump = true,
+                        .classification = false,
+                        .profiles = {"linux"}};
   }
 
   Status load(const ScenarioSetup& setup) override {
@@ -220,8 +227,7 @@ class LinuxNetfilterAdapter final : public Adapter {
       }
     }
     return io_error("linux-netfilter: the probe never crossed " + topology_->name() + " from " +
-                    linux_netfilter::device_name(from) + " to " +
-                    linux_netfilter::device_name(to));
+                    linux_netfilter::device_name(from) + " to " + linux_netfilter::device_name(to));
   }
 
   AdapterOptions options_;
@@ -235,7 +241,8 @@ class LinuxNetfilterAdapter final : public Adapter {
 
 std::string linux_netfilter_unavailable_reason() {
   if (!has_capability(kCapNetAdmin)) return "needs CAP_NET_ADMIN (run as root)";
-  if (!has_capability(kCapSysAdmin)) return "needs CAP_SYS_ADMIN for network namespaces (run as root)";
+  if (!has_capability(kCapSysAdmin))
+    return "needs CAP_SYS_ADMIN for network namespaces (run as root)";
   if (::access("/dev/net/tun", R_OK | W_OK) != 0) return "no usable /dev/net/tun";
   for (const char* tool : {"ip", "nft"}) {
     auto out = linux_netfilter::run_command({.argv = {tool, "-V"}, .stdin_text = {}});

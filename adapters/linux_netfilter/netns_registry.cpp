@@ -25,8 +25,8 @@ struct Slot {
 std::array<Slot, kSlots> g_slots;
 std::mutex g_registry_mutex;  // writers only; the handler reads without it
 
-struct sigaction g_previous_int{};
-struct sigaction g_previous_term{};
+struct sigaction g_previous_int {};
+struct sigaction g_previous_term {};
 
 void remove_all_registered() {
   for (Slot& s : g_slots) {

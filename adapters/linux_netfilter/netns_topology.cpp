@@ -32,7 +32,8 @@ std::string next_netns_name() {
 std::string route_table(Port from) { return std::to_string(1000 + from.value); }
 
 bool same_inode(int fd, const char* path) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   if (::fstat(fd, &a) != 0 || ::stat(path, &b) != 0) return false;
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -92,7 +93,8 @@ Result<std::unique_ptr<NetnsTopology>> NetnsTopology::create(const TopologySpec&
 }
 
 Status NetnsTopology::setup() {
-  if (auto out = run_checked({.argv = {"ip", "netns", "add", name_}, .stdin_text = {}}); !out.ok()) {
+  if (auto out = run_checked({.argv = {"ip", "netns", "add", name_}, .stdin_text = {}});
+      !out.ok()) {
     return out.error();
   }
   const std::string path = std::string(kNetnsRunDir) + "/" + name_;
@@ -188,11 +190,11 @@ Status NetnsTopology::configure_links() const {
     v6 += std::string("route add ") + kAuditNextHopV6 + " dev " + device_name(*spec_.audit_port) +
           "\n";
   }
-  const std::vector<std::pair<std::string, std::string>> batches = {
-      {"-4", links + v4}, {"-6", v6}};
+  const std::vector<std::pair<std::string, std::string>> batches = {{"-4", links + v4}, {"-6", v6}};
   for (const auto& [family, batch] : batches) {
     if (batch.empty()) continue;
-    auto out = run_checked({.argv = {"ip", "-n", name_, family, "-batch", "-"}, .stdin_text = batch});
+    auto out =
+        run_checked({.argv = {"ip", "-n", name_, family, "-batch", "-"}, .stdin_text = batch});
     if (!out.ok()) return out.error();
   }
   return ok_status();
@@ -209,7 +211,8 @@ Status NetnsTopology::load_ruleset(const std::string& ruleset) const {
 
 Status NetnsTopology::write_packet(Port port, std::span<const uint8_t> ip_packet) const {
   auto it = tun_fds_.find(port);
-  if (it == tun_fds_.end()) return invalid_argument("no TUN for port " + std::to_string(port.value));
+  if (it == tun_fds_.end())
+    return invalid_argument("no TUN for port " + std::to_string(port.value));
   const ssize_t n = ::write(it->second, ip_packet.data(), ip_packet.size());
   if (n < 0) {
     // EINVAL/EIO: the kernel refused the packet as malformed (tun_get_user);
@@ -238,19 +241,26 @@ void NetnsTopology::drain() const {
 }
 
 void NetnsTopology::destroy() {
-  for (auto& [port, fd] : tun_fds_) ::close(fd);
-  tun_fds_.clear();
+  // Closing a TUN fd unregisters its device and waits for an RCU grace
+  // period (~20-35 ms each here). The namespace is already gone from
+  // /run/netns below, so the closes run on a detached thread; at exit the
+  // kernel closes whatever is left.
+  if (!tun_fds_.empty()) {
+    std::vector<int> fds;
+    for (const auto& [port, fd] : tun_fds_) fds.push_back(fd);
+    tun_fds_.clear();
+    std::thread([fds] {
+      for (int fd : fds) ::close(fd);
+    }).detach();
+  }
   if (netns_fd_ >= 0) {
     ::close(netns_fd_);
     netns_fd_ = -1;
   }
   if (name_.empty()) return;
-  const std::string path = std::string(kNetnsRunDir) + "/" + name_;
-  if (::access(path.c_str(), F_OK) == 0) {
-    auto out = run_command({.argv = {"ip", "netns", "del", name_}, .stdin_text = {}});
-    // Should `ip` be unable to run, do what it does ourselves.
-    if (!out.ok() || out->exit_code != 0) remove_netns_mount(name_.c_str());
-  }
+  // What `ip netns del` does (lazy unmount, unlink), without a child
+  // process: `ip` would wait for the RTNL lock the device closes hold.
+  remove_netns_mount(name_.c_str());
   unregister_netns(name_);
   name_.clear();
 }

@@ -18,8 +18,8 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -31,8 +31,8 @@
 namespace ctc::linux_netfilter {
 
 struct TopologySpec {
-  std::vector<Port> ports;       // one TUN each
-  std::map<Port, Port> routes;   // packets from key leave on value
+  std::vector<Port> ports;      // one TUN each
+  std::map<Port, Port> routes;  // packets from key leave on value
   // Next hops the audit `dup` statements name, routed to this port.
   std::optional<Port> audit_port;
 };

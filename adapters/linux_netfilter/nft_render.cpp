@@ -50,8 +50,8 @@ std::string nat_address(const IpAddress& a, bool with_port) {
 // "ip to 192.0.2.1-192.0.2.9:5000-5010 persistent"
 std::string nat_target(const NatRange& nat, bool with_ports) {
   const bool ports = with_ports && nat.min_port != 0;
-  std::string out = std::string(ip_keyword(nat.min_addr.family)) + " to " +
-                    nat_address(nat.min_addr, ports);
+  std::string out =
+      std::string(ip_keyword(nat.min_addr.family)) + " to " + nat_address(nat.min_addr, ports);
   if (nat.max_addr != nat.min_addr) out += "-" + nat_address(nat.max_addr, ports);
   if (ports) out += ":" + range_text(PortRange{nat.min_port, std::max(nat.min_port, nat.max_port)});
   std::string flags;
@@ -77,17 +77,23 @@ void nat_statements(std::ostream& os, const std::string& match, const char* verb
   }
 }
 
-std::string mark_statement(const AllowRule& a) {
-  if (!a.set_mark) return "";
-  const uint32_t value = *a.set_mark & a.mark_mask;
+std::string hex(uint32_t v) {
   std::ostringstream os;
-  os << " ct mark set ";
-  if (a.mark_mask == UINT32_MAX) {
-    os << value;
-  } else {
-    os << "ct mark and 0x" << std::hex << ~a.mark_mask << " or 0x" << value;
-  }
+  os << "0x" << std::hex << v;
   return os.str();
+}
+
+// " ct mark set V" or, under a mask, " ct mark set ct mark and ~M or (V & M)".
+std::string mark_statement(std::optional<uint32_t> mark, uint32_t mask) {
+  if (!mark) return "";
+  if (mask == UINT32_MAX) return " ct mark set " + std::to_string(*mark);
+  return " ct mark set ct mark and " + hex(~mask) + " or " + hex(*mark & mask);
+}
+
+std::string mark_match(std::optional<uint32_t> mark, uint32_t mask) {
+  if (!mark) return "";
+  if (mask == UINT32_MAX) return " ct mark " + std::to_string(*mark);
+  return " ct mark and " + hex(mask) + " == " + hex(*mark & mask);
 }
 
 void render_prerouting_raw(std::ostream& os, const Policy& p) {
@@ -137,7 +143,8 @@ void render_state_forwards(std::ostream& os, const std::vector<StateForward>& li
   for (const StateForward& f : list) {
     os << "    iifname " << quoted_device(f.from);
     if (f.family) os << " meta nfproto " << nfproto(*f.family);
-    os << " ct state " << state << " accept\n";
+    os << " ct state " << state << mark_match(f.match_mark, f.match_mark_mask)
+       << mark_statement(f.set_mark, f.set_mark_mask) << " accept\n";
   }
 }
 
@@ -149,7 +156,7 @@ void render_forward(std::ostream& os, const Policy& p) {
   render_state_forwards(os, p.related, "related");
   for (size_t i = 0; i < p.allow.size(); ++i) {
     const AllowRule& a = p.allow[i];
-    os << "    " << allow_match(a) << " ct state new" << mark_statement(a);
+    os << "    " << allow_match(a) << " ct state new" << mark_statement(a.set_mark, a.mark_mask);
     if (a.nat && a.nat->kind == NatRange::Kind::kSrc) {
       os << " meta mark set 0x" << std::hex << rule_packet_mark(i) << std::dec;
     }
@@ -178,9 +185,8 @@ void render_audit(std::ostream& os, const Policy& p) {
     os << "table " << ip_keyword(f) << " ctconform_audit {\n"
        << "  chain prerouting_audit {\n"
        << "    type filter hook prerouting priority -150; policy accept;\n"
-       << "    ct state invalid dup to "
-       << (f == IpFamily::kV4 ? kAuditNextHopV4 : kAuditNextHopV6) << " device "
-       << quoted_device(*p.audit_port) << " drop\n"
+       << "    ct state invalid dup to " << (f == IpFamily::kV4 ? kAuditNextHopV4 : kAuditNextHopV6)
+       << " device " << quoted_device(*p.audit_port) << " drop\n"
        << "  }\n}\n";
   }
 }
