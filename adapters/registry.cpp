@@ -2,6 +2,7 @@
 
 #include "adapters/external/external_adapter.h"
 #include "adapters/linux_netfilter/linux_netfilter_adapter.h"
+#include "adapters/ovs_userspace/ovs_userspace_adapter.h"
 #include "adapters/reference/reference_adapter.h"
 
 namespace ctc {
@@ -18,7 +19,7 @@ constexpr Entry kEntries[] = {
     {"builtin", "the built-in fast conntrack engine (in process)",
      "not part of this build yet"},
     {"ovs-userspace", "Open vSwitch userspace conntrack (ovs-vswitchd --enable-dummy sandbox)",
-     "not part of this build yet"},
+     nullptr},
     {"linux-netfilter", "Linux nf_conntrack in network namespaces (root; nftables policy)", nullptr},
     {"kernel-ovs", "kernel Open vSwitch datapath (openvswitch.ko)", "not part of this build yet"},
     {"external", "any program speaking adapters/external/PROTOCOL.md (--external-cmd)", nullptr},
@@ -29,6 +30,7 @@ constexpr Entry kEntries[] = {
 // Why an adapter that is built in cannot run on this machine; empty when it can.
 static std::string runtime_unavailable_reason(const std::string& id) {
   if (id == "linux-netfilter") return linux_netfilter_unavailable_reason();
+  if (id == "ovs-userspace") return ovs_userspace_unavailable_reason();
   return {};
 }
 
@@ -45,6 +47,7 @@ Result<std::unique_ptr<Adapter>> make_adapter(const std::string& id, const Adapt
   if (id == "reference") return make_reference_adapter();
   if (id == "external") return make_external_adapter(options);
   if (id == "linux-netfilter") return make_linux_netfilter_adapter(options);
+  if (id == "ovs-userspace") return make_ovs_userspace_adapter(options);
   for (const Entry& e : kEntries) {
     if (id == e.id) {
       return Error{ErrorCode::kUnsupported, "adapter '" + id + "' is unavailable: " +

@@ -41,8 +41,8 @@ bool parse_uint(const std::string& text, T& out) {
 // lib/ct-dpif.c ct_dpif_format_ipproto(): names for a few, the number otherwise.
 bool parse_protocol(const std::string& name, uint8_t& protocol) {
   static const std::pair<const char*, uint8_t> kNames[] = {
-      {"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"dccp", 33},
-      {"icmpv6", 58}, {"sctp", 132}, {"udplite", 136}};
+      {"icmp", 1},  {"igmp", 2},    {"tcp", 6},    {"udp", 17},
+      {"dccp", 33}, {"icmpv6", 58}, {"sctp", 132}, {"udplite", 136}};
   for (const auto& [n, p] : kNames) {
     if (name == n) {
       protocol = p;

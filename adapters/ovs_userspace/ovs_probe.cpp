@@ -190,13 +190,15 @@ std::optional<ProbeHit> decode_probe_frame(std::span<const uint8_t> frame) {
 }
 
 std::vector<uint8_t> marker_frame(uint64_t sequence) {
-  std::vector<uint8_t> frame(std::begin(kMarkerDst), std::end(kMarkerDst));
-  frame.insert(frame.end(), std::begin(kMarkerSrc), std::end(kMarkerSrc));
-  frame.push_back(static_cast<uint8_t>(kMarkerEtherType >> 8));
-  frame.push_back(static_cast<uint8_t>(kMarkerEtherType & 0xff));
-  frame.insert(frame.end(), std::begin(kMarkerMagic), std::end(kMarkerMagic));
-  for (int shift = 56; shift >= 0; shift -= 8) frame.push_back(static_cast<uint8_t>(sequence >> shift));
-  frame.resize(60, 0);  // the Ethernet minimum, without FCS
+  std::vector<uint8_t> frame(60, 0);  // the Ethernet minimum, without FCS
+  size_t at = 0;
+  for (uint8_t b : kMarkerDst) frame[at++] = b;
+  for (uint8_t b : kMarkerSrc) frame[at++] = b;
+  frame[at++] = static_cast<uint8_t>(kMarkerEtherType >> 8);
+  frame[at++] = static_cast<uint8_t>(kMarkerEtherType & 0xff);
+  for (char c : kMarkerMagic) frame[at++] = static_cast<uint8_t>(c);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    frame[at++] = static_cast<uint8_t>(sequence >> shift);
   return frame;
 }
 

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <boost/process.hpp>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -69,14 +70,15 @@ extern "C" void kill_sandboxes_and_reraise(int sig) {
   for (RegistrySlot& slot : g_registry) {
     if (!slot.used.load()) continue;
     for (auto& pid : slot.pids) {
-      const pid_t p = pid.load();
+      const pid_t p = pid.exchange(0);  // never signalled twice (pids are reused)
       if (p > 0) {
         ::kill(p, SIGKILL);
         ::waitpid(p, nullptr, 0);
       }
     }
     remove_flat_dir_signal_safe(slot.dir);
-    slot.used.store(false);
+    // The slot stays taken until its sandbox's stop(), in case the previous
+    // disposition lets the process live on.
   }
   ::sigaction(sig, sig == SIGINT ? &g_previous_int : &g_previous_term, nullptr);
   ::raise(sig);  // delivered with the previous disposition once we return
@@ -167,6 +169,20 @@ bool can_connect(const std::string& socket_path) {
   return ok;
 }
 
+// SIGKILL, then a blocking wait. Not bp::child::terminate(): in Boost 1.74 it
+// reaps with WNOHANG right after the kill, usually too early, and marks the
+// child as finished so that wait() does not reap it either: a zombie.
+// All killed first, so that they die in parallel.
+void kill_and_reap(std::initializer_list<bp::child*> children) {
+  std::error_code ec;
+  for (bp::child* c : children) {
+    if (c->valid() && c->running(ec)) ::kill(c->id(), SIGKILL);
+  }
+  for (bp::child* c : children) {
+    if (c->valid()) c->wait(ec);
+  }
+}
+
 // Sleeps a little longer each time: tools finish in a few ms, daemons in tens.
 class Backoff {
  public:
@@ -197,16 +213,16 @@ Result<OvsBinaries> find_ovs_binaries() {
   }
   std::string missing;
   const std::pair<const std::string*, const char*> needed[] = {
-      {&b.ovsdb_tool, "ovsdb-tool"}, {&b.ovsdb_server, "ovsdb-server"},
+      {&b.ovsdb_tool, "ovsdb-tool"},     {&b.ovsdb_server, "ovsdb-server"},
       {&b.ovs_vswitchd, "ovs-vswitchd"}, {&b.ovs_vsctl, "ovs-vsctl"},
-      {&b.ovs_ofctl, "ovs-ofctl"}, {&b.schema, "vswitch.ovsschema"}};
+      {&b.ovs_ofctl, "ovs-ofctl"},       {&b.schema, "vswitch.ovsschema"}};
   for (const auto& [value, name] : needed) {
     if (value->empty()) missing += std::string(missing.empty() ? "" : ", ") + name;
   }
   if (!missing.empty()) {
-    return Error{ErrorCode::kNotFound,
-                 "ovs-userspace: Open vSwitch is not installed (missing " + missing +
-                     "; on Debian: apt-get install openvswitch-switch)"};
+    return Error{ErrorCode::kNotFound, "ovs-userspace: Open vSwitch is not installed (missing " +
+                                           missing +
+                                           "; on Debian: apt-get install openvswitch-switch)"};
   }
   return b;
 }
@@ -254,7 +270,7 @@ Status OvsSandbox::start_daemons(std::chrono::milliseconds step_timeout) {
       binaries_.ovsdb_server,
       bp::args({db, "--remote=punix:" + path("db.sock"), "--unixctl=" + path("ovsdb-server.ctl"),
                 "--pidfile=" + path("ovsdb-server.pid"), "--log-file=" + path("ovsdb-server.log")}),
-      daemons_->env, bp::std_in < bp::null, bp::std_out > path("ovsdb-server.stdout"),
+      daemons_->env, bp::std_in<bp::null, bp::std_out> path("ovsdb-server.stdout"),
       bp::std_err > path("ovsdb-server.stderr"), ec);
   if (ec) return io_error("ovs-userspace: cannot start ovsdb-server: " + ec.message());
   register_pid(registry_slot_, 0, daemons_->ovsdb_server.id());
@@ -266,7 +282,7 @@ Status OvsSandbox::start_daemons(std::chrono::milliseconds step_timeout) {
       bp::args({"--enable-dummy", "--disable-system", "--disable-system-route",
                 "--unixctl=" + path("ovs-vswitchd.ctl"), "--pidfile=" + path("ovs-vswitchd.pid"),
                 "--log-file=" + path("ovs-vswitchd.log"), "unix:" + path("db.sock")}),
-      daemons_->env, bp::std_in < bp::null, bp::std_out > path("ovs-vswitchd.stdout"),
+      daemons_->env, bp::std_in<bp::null, bp::std_out> path("ovs-vswitchd.stdout"),
       bp::std_err > path("ovs-vswitchd.stderr"), ec);
   if (ec) return io_error("ovs-userspace: cannot start ovs-vswitchd: " + ec.message());
   register_pid(registry_slot_, 1, daemons_->vswitchd.id());
@@ -282,7 +298,8 @@ Status OvsSandbox::start_daemons(std::chrono::milliseconds step_timeout) {
     if (control_.connect(path("ovs-vswitchd.ctl")).ok()) break;
     if (!vswitchd_running()) return internal_error("ovs-userspace: ovs-vswitchd exited at start");
     if (Clock::now() > deadline) {
-      return Error{ErrorCode::kTimeout, "ovs-userspace: ovs-vswitchd control socket never appeared"};
+      return Error{ErrorCode::kTimeout,
+                   "ovs-userspace: ovs-vswitchd control socket never appeared"};
     }
   }
   return ok_status();
@@ -294,9 +311,9 @@ Status OvsSandbox::wait_for_socket(const std::string& socket, const std::string&
   for (Backoff backoff;; backoff.wait()) {
     if (can_connect(socket)) return ok_status();
     if (Clock::now() > deadline) {
-      return Error{ErrorCode::kTimeout, "ovs-userspace: " + what + " did not open " + socket +
-                                            " in time; stderr: " +
-                                            read_file(path("ovsdb-server.stderr"))};
+      return Error{ErrorCode::kTimeout,
+                   "ovs-userspace: " + what + " did not open " + socket +
+                       " in time; stderr: " + read_file(path("ovsdb-server.stderr"))};
     }
   }
 }
@@ -307,10 +324,7 @@ void OvsSandbox::stop() {
     std::error_code ec;
     // SIGKILL at once: nothing in the sandbox needs to survive, and the
     // directory goes away with it.
-    for (bp::child* c : {&daemons_->vswitchd, &daemons_->ovsdb_server}) {
-      if (c->valid() && c->running(ec)) c->terminate(ec);
-      if (c->valid()) c->wait(ec);
-    }
+    kill_and_reap({&daemons_->vswitchd, &daemons_->ovsdb_server});
     daemons_.reset();
   }
   unregister_sandbox(registry_slot_);
@@ -334,14 +348,13 @@ Result<std::string> OvsSandbox::run_tool(const std::string& exe,
                                          std::chrono::milliseconds timeout) {
   const std::string out = path("tool.stdout"), err = path("tool.stderr");
   std::error_code ec;
-  bp::child child(exe, bp::args(args), daemons_->env, bp::std_in < bp::null, bp::std_out > out,
+  bp::child child(exe, bp::args(args), daemons_->env, bp::std_in<bp::null, bp::std_out> out,
                   bp::std_err > err, ec);
   if (ec) return io_error("ovs-userspace: cannot run " + exe + ": " + ec.message());
   const auto deadline = Clock::now() + timeout;
   for (Backoff backoff; child.running(ec); backoff.wait()) {
     if (Clock::now() > deadline) {
-      child.terminate(ec);
-      child.wait(ec);
+      kill_and_reap({&child});
       return Error{ErrorCode::kTimeout, "ovs-userspace: " + exe + " did not finish in time"};
     }
   }

@@ -57,9 +57,7 @@ class OvsSandbox {
   const std::string& dir() const { return dir_; }
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
   std::string bridge_socket() const { return path("br0.mgmt"); }
-  std::string port_socket(const std::string& port_name) const {
-    return path(port_name + ".sock");
-  }
+  std::string port_socket(const std::string& port_name) const { return path(port_name + ".sock"); }
   bool vswitchd_running();
   // The control connection to ovs-vswitchd (DIR/ovs-vswitchd.ctl).
   UnixctlClient& control() { return control_; }
@@ -68,8 +66,10 @@ class OvsSandbox {
   // returns once ovs-vswitchd has created them).
   Status ensure_ports(const std::vector<SandboxPort>& ports, std::chrono::milliseconds timeout);
   // ovs-ofctl with the given arguments (the caller names the bridge socket).
-  Result<std::string> ofctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
-  Result<std::string> vsctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
+  Result<std::string> ofctl(const std::vector<std::string>& args,
+                            std::chrono::milliseconds timeout);
+  Result<std::string> vsctl(const std::vector<std::string>& args,
+                            std::chrono::milliseconds timeout);
 
   // The last lines of ovs-vswitchd.log, for error messages.
   std::string vswitchd_log_tail(size_t lines = 20) const;

@@ -26,12 +26,16 @@ size_t complete_object_length(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '{' || c == '[') {
       ++depth;
       started = true;
@@ -83,7 +87,8 @@ Status UnixctlClient::write_all(const std::string& data,
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       pollfd pfd{fd_, POLLOUT, 0};
-      if (::poll(&pfd, 1, millis_until(deadline)) == 0) return Error{ErrorCode::kTimeout, "unixctl: write timed out"};
+      if (::poll(&pfd, 1, millis_until(deadline)) == 0)
+        return Error{ErrorCode::kTimeout, "unixctl: write timed out"};
       continue;
     }
     return io_error(std::string("unixctl: write: ") + std::strerror(errno));
@@ -114,18 +119,27 @@ Result<std::string> UnixctlClient::read_object(std::chrono::steady_clock::time_p
   }
 }
 
-Result<std::string> UnixctlClient::call(const std::string& method,
-                                        const std::vector<std::string>& params,
-                                        std::chrono::milliseconds timeout) {
+Result<UnixctlClient::PendingCall> UnixctlClient::start_call(const std::string& method,
+                                                             const std::vector<std::string>& params,
+                                                             std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return io_error("unixctl: not connected");
+  const PendingCall call{.id = next_id_++, .method = method};
+  const nlohmann::json request = {{"method", method}, {"params", params}, {"id", call.id}};
+  if (auto st = write_all(request.dump(), std::chrono::steady_clock::now() + timeout); !st.ok()) {
+    close();
+    return st.error();
+  }
+  return call;
+}
+
+Result<std::string> UnixctlClient::finish_call(const PendingCall& call,
+                                               std::chrono::milliseconds timeout) {
   if (fd_ < 0) return io_error("unixctl: not connected");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const uint64_t id = next_id_++;
-  const nlohmann::json request = {{"method", method}, {"params", params}, {"id", id}};
   auto fail = [this](Error e) -> Result<std::string> {
     close();
     return e;
   };
-  if (auto st = write_all(request.dump(), deadline); !st.ok()) return fail(st.error());
   for (;;) {
     auto object = read_object(deadline);
     if (!object.ok()) return fail(object.error());
@@ -135,15 +149,23 @@ Result<std::string> UnixctlClient::call(const std::string& method,
     }
     // An answer to an abandoned earlier call cannot happen (we close on
     // timeout), but a stray notification is skipped rather than misread.
-    if (!reply.contains("id") || reply["id"] != id) continue;
+    if (!reply.contains("id") || reply["id"] != call.id) continue;
     const nlohmann::json& error = reply["error"];
     if (!error.is_null()) {
-      return invalid_argument(method + ": " + (error.is_string() ? error.get<std::string>()
-                                                                  : error.dump()));
+      return invalid_argument(call.method + ": " +
+                              (error.is_string() ? error.get<std::string>() : error.dump()));
     }
     const nlohmann::json& result = reply["result"];
     return result.is_string() ? result.get<std::string>() : std::string();
   }
+}
+
+Result<std::string> UnixctlClient::call(const std::string& method,
+                                        const std::vector<std::string>& params,
+                                        std::chrono::milliseconds timeout) {
+  auto pending = start_call(method, params, timeout);
+  if (!pending.ok()) return pending.error();
+  return finish_call(*pending, timeout);
 }
 
 }  // namespace ctc

@@ -33,6 +33,16 @@ class UnixctlClient {
   Result<std::string> call(const std::string& method, const std::vector<std::string>& params,
                            std::chrono::milliseconds timeout);
 
+  // call() in two halves, for a caller with something to do while the daemon
+  // answers. Calls are answered in order; finish them in the order started.
+  struct PendingCall {
+    uint64_t id = 0;
+    std::string method;
+  };
+  Result<PendingCall> start_call(const std::string& method, const std::vector<std::string>& params,
+                                 std::chrono::milliseconds timeout);
+  Result<std::string> finish_call(const PendingCall& call, std::chrono::milliseconds timeout);
+
  private:
   Status write_all(const std::string& data, std::chrono::steady_clock::time_point deadline);
   // The next complete top-level JSON object from the stream.

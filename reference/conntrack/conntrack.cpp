@@ -343,10 +343,12 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
     const Direction dir = entry->direction;
     bool accepted = true;
     bool delete_after = false;
+    bool report_new = false;
     if (c.tcp) {
       const TcpUpdate update = c.tcp->update(*segment, dir);
       switch (update.kind) {
         case TcpUpdateKind::kValid: break;
+        case TcpUpdateKind::kValidNew: report_new = true; break;
         case TcpUpdateKind::kInvalid: return finish_invalid(md, update.reason, &c);
         case TcpUpdateKind::kDelete: delete_after = true; break;
         case TcpUpdateKind::kRecycle:
@@ -365,13 +367,21 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
     }
     if (accepted) {
       const bool replied_before = c.seen_reply;
-      if (dir == Direction::kReply) c.seen_reply = true;
+      if (dir == Direction::kReply && !report_new) c.seen_reply = true;
       refresh(c, now);
-      if (dir == Direction::kReply) {
+      if (report_new) {
+        // OVS conn_update_state: CT_UPDATE_VALID_NEW only adds +new; no +rpl
+        // even in the reply direction.
+        md.state = CtState(CtState::kTrk | CtState::kNew);
+      } else if (dir == Direction::kReply) {
         md.state = CtState(CtState::kTrk | CtState::kEst | CtState::kRpl);
-      } else if (profile->est_requires_reply && !replied_before) {
+      } else if ((profile->est_requires_reply || !c.tcp) && !replied_before) {
         // Linux: IP_CT_NEW until a reply was seen (nf_conntrack_in ctinfo), which
-        // net/openvswitch/conntrack.c ovs_ct_get_state() reports as +new.
+        // net/openvswitch/conntrack.c ovs_ct_get_state() reports as +new. OVS
+        // userspace agrees for UDP, ICMP and other protocols: their updates
+        // return CT_UPDATE_VALID_NEW until a reply (conntrack-other.c
+        // other_conn_update, conntrack-icmp.c icmp_conn_update); only its TCP
+        // says +est from the second packet on.
         md.state = CtState(CtState::kTrk | CtState::kNew);
       } else {
         md.state = CtState(CtState::kTrk | CtState::kEst);

@@ -144,7 +144,18 @@ std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& ran
     port_spans.push_back({0, 0});
   } else if (range.min_port == 0) {
     port_spans.push_back({original_port, original_port});
-    if (snat) port_spans.push_back({1024, 65535});
+    if (snat) {
+      // No port range: stay in the original port's class (1-511, 600-1023,
+      // 1024-65535) and walk up from the original port, wrapping around:
+      // OVS lib/conntrack.c set_sport_range() + FOR_EACH_PORT_IN_RANGE.
+      // Linux nf_nat_l4proto_unique_tuple() uses the same classes but starts
+      // at a hashed offset, so its choice is not predictable.
+      const auto [lo, hi] = original_port < 512    ? std::pair<uint16_t, uint16_t>{1, 511}
+                            : original_port < 1024 ? std::pair<uint16_t, uint16_t>{600, 1023}
+                                                   : std::pair<uint16_t, uint16_t>{1024, 65535};
+      if (original_port < hi) port_spans.push_back({static_cast<uint16_t>(original_port + 1), hi});
+      if (original_port > lo) port_spans.push_back({lo, static_cast<uint16_t>(original_port - 1)});
+    }
   } else {
     const uint16_t hi = std::max(range.min_port, range.max_port);
     if (original_port >= range.min_port && original_port <= hi) {

@@ -16,11 +16,12 @@ namespace ctc {
 //
 // Candidates are tried in a fixed order: addresses from the low end of the
 // range; the original port first when the range allows it, then the range's
-// ports from the low end (without a port range, SNAT falls back to 1024-65535
-// on a collision, as Linux nf_nat_l4proto_unique_tuple and OVS
-// nat_get_unique_tuple do). Real systems start from a hash, so with more than
-// one candidate their choice differs from ours: scenarios that compare bytes
-// use single-address, single-port ranges.
+// ports from the low end. Without a port range, SNAT walks up from the
+// original port within its class (1-511, 600-1023, 1024-65535), wrapping, as
+// OVS nat_get_unique_tuple does; Linux starts at a hashed offset. With an
+// explicit range both start from a hash, so with more than one candidate
+// their choice differs from ours: scenarios that compare bytes use
+// single-address, single-port ranges.
 std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& range,
                                       const std::function<bool(const Tuple&)>& in_use);
 

@@ -48,8 +48,9 @@ struct Profile {
   bool verify_checksums = true;
   // The ct_state `est` bit: Linux (kernel OVS, net/openvswitch/conntrack.c)
   // sets it for IP_CT_ESTABLISHED, i.e. once a reply has been seen, or on the
-  // reply itself; OVS userspace sets it for every packet of an existing
-  // connection after the first (lib/conntrack.c conn_update_state).
+  // reply itself; OVS userspace sets it for every TCP packet of an existing
+  // connection after the first (lib/conntrack.c conn_update_state) but, like
+  // Linux, keeps UDP/ICMP/other +new until a reply (CT_UPDATE_VALID_NEW).
   bool est_requires_reply = true;
   // OVS lib/conntrack.c extract_l4_icmp(): the packet quoted by an ICMP error
   // must have been sent by the error's destination ("pf doesn't do this, but

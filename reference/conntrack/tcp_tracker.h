@@ -33,6 +33,8 @@ struct TcpSegment {
 
 enum class TcpUpdateKind : uint8_t {
   kValid,    // accepted; the connection stays
+  kValidNew, // accepted, but the packet is reported +new (OVS CT_UPDATE_VALID_NEW:
+             // a SYN retransmitted before the handshake went on)
   kInvalid,  // +inv; the connection's state is not changed
   kRecycle,  // a new SYN on a closing connection: delete it and start a new one
              // (OVS CT_UPDATE_NEW; Linux: TIME_WAIT/CLOSE + SYN -> restart)

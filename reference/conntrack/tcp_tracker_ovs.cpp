@@ -125,6 +125,15 @@ class OvsTcpTracker final : public TcpConnectionTracker {
       src.state = dst.state = kClosed;
       return {TcpUpdateKind::kRecycle, InvalidReason::kNone};
     }
+    // A bare SYN from an end not yet past SYN_SENT (a retransmitted SYN, or
+    // the other end's SYN of a simultaneous open): CT_UPDATE_VALID_NEW, i.e.
+    // +new without +est/+rpl, the first-packet timeout again, no window
+    // check (tcp_conn_update; measured on OVS 3.1: a retransmitted SYN is +new).
+    if (syn && !ack_set && src.state <= kSynSent) {
+      src.state = kSynSent;
+      timeout_class_ = TimeoutClass::kFirstPacket;
+      return {TcpUpdateKind::kValidNew, InvalidReason::kNone};
+    }
 
     uint8_t sws = 0;  // sender's window scale
     uint8_t dws = 0;  // receiver's window scale

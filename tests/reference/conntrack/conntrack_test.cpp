@@ -91,11 +91,34 @@ TEST_P(ConntrackTest, LookupWithoutCommitLeavesNoEntry) {
   EXPECT_EQ(run(tcp(kServer, 80, kClient, 40000, kSyn | kAck, 5000, 1001)), S(kTrk | kInv));
 }
 
-TEST_P(ConntrackTest, SynRetransmitBeforeReplyIsNewOnLinuxEstablishedOnOvs) {
+TEST_P(ConntrackTest, SynRetransmitBeforeReplyIsNew) {
   commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000));
-  // Linux: IP_CT_NEW until a reply is seen; OVS: +est from the second packet on.
-  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000)),
-            is_linux() ? S(kTrk | kNew) : S(kTrk | kEst));
+  // Linux: IP_CT_NEW until a reply is seen; OVS: CT_UPDATE_VALID_NEW for a SYN
+  // while the sender is not past SYN_SENT.
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000)), S(kTrk | kNew));
+}
+
+TEST_P(ConntrackTest, AckBeforeReplyIsInvalidOnLinuxEstablishedOnOvs) {
+  commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000));
+  // Linux tcp_conntracks[ORIGINAL][ack][SYN_SENT] is sIV; OVS marks every later
+  // TCP packet +est (conn_update_state, CT_UPDATE_VALID; measured on OVS 3.1).
+  EXPECT_EQ(commit(tcp(kClient, 40000, kServer, 80, kAck, 1001, 0)),
+            is_linux() ? S(kTrk | kInv) : S(kTrk | kEst));
+}
+
+TEST_P(ConntrackTest, UdpRepeatBeforeReplyIsNewInBothProfiles) {
+  commit(udp(kClient, 5000, kServer, 53));
+  EXPECT_EQ(commit(udp(kClient, 5000, kServer, 53)), S(kTrk | kNew));
+  EXPECT_EQ(commit(echo_request(kClient, kServer, 3)), S(kTrk | kNew));
+  EXPECT_EQ(commit(echo_request(kClient, kServer, 3)), S(kTrk | kNew));
+}
+
+TEST_P(ConntrackTest, SimultaneousOpenReplySynDependsOnProfile) {
+  commit(tcp(kClient, 40000, kServer, 80, kSyn, 1000));
+  // Linux: SYN_SENT -> SYN_SENT2, the reply is +est+rpl. OVS: VALID_NEW, +new only.
+  EXPECT_EQ(commit(tcp(kServer, 80, kClient, 40000, kSyn, 5000)),
+            is_linux() ? S(kTrk | kEst | kRpl) : S(kTrk | kNew));
+  EXPECT_EQ(ct_.dump(now_)[0].protocol_state, is_linux() ? "SYN_SENT2" : "SYN_SENT/SYN_SENT");
 }
 
 TEST_P(ConntrackTest, SynAckFirstIsInvalid) {
@@ -247,6 +270,19 @@ TEST_P(ConntrackTest, SnatPortCollisionPicksNextPortInRange) {
   EXPECT_TRUE(last_md_.drop_packet);
   EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kNatExhausted);
   EXPECT_EQ(ct_.dump(now_).size(), 2u);
+}
+
+TEST_P(ConntrackTest, SnatWithoutPortRangeWalksUpFromTheOriginalPort) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  CtRequest r{.commit = true, .nat = true, .nat_range = range};
+  run(udp(kClient, 40000, kServer, 53), r);
+  EXPECT_EQ(last_.udp()->src_port, 40000);
+  run(udp(kRouter, 40000, kServer, 53), r);
+  EXPECT_EQ(last_.udp()->src_port, 40001);
+  // A port in the 600-1023 class stays in that class, wrapping to its low end.
+  run(udp(kClient, 1023, kServer, 53), r);
+  run(udp(kRouter, 1023, kServer, 53), r);
+  EXPECT_EQ(last_.udp()->src_port, 600);
 }
 
 TEST_P(ConntrackTest, IcmpErrorThroughSnatRewritesQuotedPacket) {

@@ -84,18 +84,19 @@ TEST_F(OvsTcpTrackerTest, ThreeWayHandshakeReachesEstablished) {
   EXPECT_TRUE(t->established());
 }
 
-TEST_F(OvsTcpTrackerTest, SynRetransmitIsValidAndMovesToOpeningTimeout) {
+TEST_F(OvsTcpTrackerTest, SynRetransmitIsValidNewWithFirstPacketTimeout) {
+  // CT_UPDATE_VALID_NEW: a bare SYN while the sender is not past SYN_SENT
+  // (measured on OVS 3.1: the retransmitted SYN is +new).
   auto t = start(segment(kSyn, kClientIsn, 0));
-  expect_update(t->update(segment(kSyn, kClientIsn, 0), kOrig), valid());
+  EXPECT_EQ(t->update(segment(kSyn, kClientIsn, 0), kOrig).kind, TcpUpdateKind::kValidNew);
   EXPECT_EQ(t->state_name(), "SYN_SENT/CLOSED");
-  EXPECT_EQ(t->timeout(), timeouts_.syn_recv);
+  EXPECT_EQ(t->timeout(), timeouts_.syn_sent);
 }
 
-TEST_F(OvsTcpTrackerTest, SynWithNewIsnBeforeReplyIsAcceptedByLooseBranch) {
-  // "Stupid stacks will shotgun SYNs before their peer replies": dst is
-  // CLOSED, so the loose branch accepts it without touching the timeout.
+TEST_F(OvsTcpTrackerTest, SynWithNewIsnBeforeReplyIsValidNewToo) {
+  // "Stupid stacks will shotgun SYNs before their peer replies": no window check.
   auto t = start(segment(kSyn, kClientIsn, 0));
-  expect_update(t->update(segment(kSyn, kClientIsn + 8000, 0), kOrig), valid());
+  EXPECT_EQ(t->update(segment(kSyn, kClientIsn + 8000, 0), kOrig).kind, TcpUpdateKind::kValidNew);
   EXPECT_EQ(t->state_name(), "SYN_SENT/CLOSED");
   EXPECT_EQ(t->timeout(), timeouts_.syn_sent);
 }
