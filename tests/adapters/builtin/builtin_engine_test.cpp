@@ -1,0 +1,150 @@
+// The built-in engine on its own: adapter identity, the batch API, dump
+// spellings per profile and the per-zone limit, with expected values written
+// out (and the zone limit also checked against the reference datapath).
+#include "adapters/builtin/builtin_engine.h"
+
+#include "reference/flow/flow_datapath.h"
+#include "tests/adapters/builtin/harness.h"
+
+namespace ctc::builtin_test {
+namespace {
+
+using namespace tcp_flag;
+using builtin::BatchFrame;
+using builtin::BatchResult;
+using builtin::BuiltinEngine;
+
+FlowProgram program(const std::string& flows) {
+  auto p = parse_flow_program(flows);
+  EXPECT_TRUE(p.ok()) << p.error().message;
+  return p.ok() ? std::move(p).value() : FlowProgram{};
+}
+
+CtState S(const char* text) { return CtState::parse(text).value(); }
+
+std::vector<uint8_t> frame_of(const Step& s) { return std::get<Inject>(s).frame; }
+
+TEST(BuiltinAdapter, IdentifiesItselfWithEveryCapability) {
+  auto adapter = make_builtin_adapter();
+  EXPECT_EQ(adapter->id(), "builtin");
+  const Capabilities caps = adapter->capabilities();
+  EXPECT_TRUE(caps.flows && caps.ipv6 && caps.nat && caps.zones && caps.marks && caps.labels &&
+              caps.virtual_time && caps.table_dump && caps.classification);
+  EXPECT_EQ(caps.profiles, (std::vector<std::string>{"linux", "ovs-userspace"}));
+}
+
+TEST(BuiltinAdapter, RejectsBadFlowsAndCallsBeforeLoad) {
+  auto adapter = make_builtin_adapter();
+  EXPECT_FALSE(adapter->inject(Port{1}, frame_of(udp(1, kA, 1, kB, 2))).ok());
+  ScenarioSetup setup;
+  setup.flows = "table=0,actions=frobnicate\n";
+  setup.profile = &linux_profile();
+  EXPECT_FALSE(adapter->load(setup).ok());
+  setup.profile = nullptr;
+  EXPECT_FALSE(adapter->load(setup).ok());
+}
+
+TEST(BuiltinEngine, BatchReportsEachFrameInOrder) {
+  BuiltinEngine engine(linux_profile(), program(kFirewall));
+  const std::vector<std::vector<uint8_t>> frames = {
+      frame_of(tcp(1, kA, 40000, kB, 80, kSyn, 1000)),
+      frame_of(tcp(2, kB, 80, kA, 40000, kSyn | kAck, 5000, 1001)),
+      frame_of(tcp(1, kA, 40000, kB, 80, kAck, 1001, 5001)),
+      frame_of(tcp(2, kB, 81, kA, 40000, kSyn | kAck, 1, 1)),
+  };
+  const std::vector<BatchFrame> batch = {{1, frames[0]}, {2, frames[1]}, {1, frames[2]}, {2, frames[3]}};
+  BatchResult r;
+  engine.process_batch(batch, 0, r);
+  ASSERT_EQ(r.classification.size(), 4u);
+  EXPECT_EQ(r.classification[0], S("+trk+new"));
+  EXPECT_EQ(r.classification[1], S("+trk+est+rpl"));
+  EXPECT_EQ(r.classification[2], S("+trk+est"));
+  EXPECT_EQ(r.classification[3], S("+trk+inv"));
+  ASSERT_EQ(r.outputs.size(), 4u);
+  const uint16_t ports[] = {2, 1, 2, 3};
+  for (uint32_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.outputs[i].packet, i);
+    EXPECT_EQ(r.outputs[i].port, ports[i]);
+    const auto out = r.frame(r.outputs[i]);
+    EXPECT_TRUE(std::equal(out.begin(), out.end(), frames[i].begin(), frames[i].end()));
+  }
+}
+
+TEST(BuiltinEngine, DumpSpellsStatesAsEachProfileDoes) {
+  for (const Profile* profile : kProfiles) {
+    BuiltinEngine engine(*profile, program(kFirewall));
+    BatchResult r;
+    engine.process(1, frame_of(tcp(1, kA, 40000, kB, 80, kSyn, 1000)), 0, r);
+    engine.process(2, frame_of(tcp(2, kB, 80, kA, 40000, kSyn | kAck, 5000, 1001)), 0, r);
+    engine.process(1, frame_of(tcp(1, kA, 40000, kB, 80, kAck, 1001, 5001)), 0, r);
+    const auto rows = engine.conntrack().dump(Duration::seconds(10).ns);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].zone, Zone{1});
+    EXPECT_EQ(rows[0].original.src, kA);
+    EXPECT_EQ(rows[0].reply.src, kB);
+    EXPECT_EQ(rows[0].reply.dst_port, 40000);
+    EXPECT_TRUE(rows[0].seen_reply);
+    if (profile->name == "linux") {
+      EXPECT_EQ(rows[0].protocol_state, "ESTABLISHED");
+      EXPECT_EQ(rows[0].remaining, Duration::seconds(432000 - 10));
+    } else {
+      EXPECT_EQ(rows[0].protocol_state, "ESTABLISHED/ESTABLISHED");
+      EXPECT_EQ(rows[0].remaining, Duration::seconds(86400 - 10));
+    }
+  }
+}
+
+TEST(BuiltinEngine, ZoneLimitDropsOnLinuxAndLeavesNewOnOvs) {
+  for (const Profile* profile : kProfiles) {
+    SCOPED_TRACE(profile->name);
+    BuiltinEngine engine(*profile, program(kFirewall));
+    FlowDatapath reference(*profile, program(kFirewall));
+    engine.conntrack().set_zone_limit(1, 2);
+    reference.conntrack().set_zone_limit(Zone{1}, 2);
+    for (uint16_t sport = 1; sport <= 3; ++sport) {
+      const auto frame = frame_of(udp(1, kA, sport, kB, 53));
+      BatchResult r;
+      engine.process(1, frame, 0, r);
+      const DatapathResult want = reference.process(1, frame, Timestamp{});
+      EXPECT_EQ(r.classification[0], want.classification);
+      EXPECT_EQ(r.outputs.size(), want.outputs.size());
+      if (sport == 3) {
+        EXPECT_EQ(r.classification[0], S("+trk+new"));
+        EXPECT_EQ(r.outputs.size(), profile->zone_limit_drops_packet ? 0u : 1u);
+      }
+    }
+    EXPECT_EQ(engine.conntrack().dump(0), reference.conntrack().dump(Timestamp{}));
+    EXPECT_EQ(engine.conntrack().size(), 2u);
+    // Expired connections no longer count against the limit.
+    const auto later = frame_of(udp(1, kA, 9, kB, 53));
+    BatchResult r;
+    engine.process(1, later, Duration::seconds(100).ns, r);
+    EXPECT_EQ(r.outputs.size(), 1u);
+    EXPECT_EQ(engine.conntrack().dump(Duration::seconds(100).ns).size(), 1u);
+  }
+}
+
+TEST(BuiltinEngine, ManyConnectionsSurviveGrowthAndReaping) {
+  BuiltinEngine engine(ovs_userspace_profile(), program(kFirewall));
+  BatchResult r;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    const IpAddress src = IpAddress::v4(0x0a000000u + i);
+    engine.process(1, frame_of(udp(1, src, static_cast<uint16_t>(i + 1), kB, 53)), 0, r);
+  }
+  EXPECT_EQ(engine.conntrack().size(), 5000u);
+  for (uint32_t i = 0; i < 5000; i += 2) {
+    const IpAddress src = IpAddress::v4(0x0a000000u + i);
+    r.clear();
+    engine.process(2, frame_of(udp(2, kB, 53, src, static_cast<uint16_t>(i + 1))), Duration::seconds(10).ns, r);
+    ASSERT_EQ(r.classification[0], S("+trk+est+rpl")) << i;
+  }
+  // Unreplied ones expire at 60 s, replied ones 30 s after their reply.
+  EXPECT_EQ(engine.conntrack().dump(Duration::seconds(39).ns).size(), 5000u);
+  EXPECT_EQ(engine.conntrack().dump(Duration::seconds(40).ns).size(), 2500u);
+  EXPECT_EQ(engine.conntrack().dump(Duration::seconds(60).ns).size(), 0u);
+  engine.process(1, frame_of(udp(1, kA, 1, kB, 53)), Duration::seconds(60).ns, r);
+  EXPECT_EQ(engine.conntrack().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ctc::builtin_test
