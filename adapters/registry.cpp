@@ -1,6 +1,7 @@
 #include "adapters/registry.h"
 
 #include "adapters/external/external_adapter.h"
+#include "adapters/kernel_ovs/kernel_ovs_adapter.h"
 #include "adapters/linux_netfilter/linux_netfilter_adapter.h"
 #include "adapters/ovs_userspace/ovs_userspace_adapter.h"
 #include "adapters/reference/reference_adapter.h"
@@ -21,7 +22,8 @@ constexpr Entry kEntries[] = {
     {"ovs-userspace", "Open vSwitch userspace conntrack (ovs-vswitchd --enable-dummy sandbox)",
      nullptr},
     {"linux-netfilter", "Linux nf_conntrack in network namespaces (root; nftables policy)", nullptr},
-    {"kernel-ovs", "kernel Open vSwitch datapath (openvswitch.ko)", "not part of this build yet"},
+    {"kernel-ovs", "kernel Open vSwitch datapath (openvswitch.ko in a qemu VM; scripts/kernel-ovs-image.sh)",
+     nullptr},
     {"external", "any program speaking adapters/external/PROTOCOL.md (--external-cmd)", nullptr},
 };
 
@@ -31,6 +33,7 @@ constexpr Entry kEntries[] = {
 static std::string runtime_unavailable_reason(const std::string& id) {
   if (id == "linux-netfilter") return linux_netfilter_unavailable_reason();
   if (id == "ovs-userspace") return ovs_userspace_unavailable_reason();
+  if (id == "kernel-ovs") return kernel_ovs_unavailable_reason().value_or("");
   return {};
 }
 
@@ -48,6 +51,7 @@ Result<std::unique_ptr<Adapter>> make_adapter(const std::string& id, const Adapt
   if (id == "external") return make_external_adapter(options);
   if (id == "linux-netfilter") return make_linux_netfilter_adapter(options);
   if (id == "ovs-userspace") return make_ovs_userspace_adapter(options);
+  if (id == "kernel-ovs") return make_kernel_ovs_adapter(options);
   for (const Entry& e : kEntries) {
     if (id == e.id) {
       return Error{ErrorCode::kUnsupported, "adapter '" + id + "' is unavailable: " +
