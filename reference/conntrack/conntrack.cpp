@@ -141,6 +141,19 @@ struct Conntrack::Impl {
 
   void refresh(Connection& c, Timestamp now) { c.expires = now + timeout_of(c, now); }
 
+  // Applies the connection's NAT to the packet and returns the ct_state bits
+  // to add. Kernel OVS follows a DNAT in the original direction with a null
+  // SNAT binding, which reports +snat too (net/openvswitch/conntrack.c
+  // ovs_ct_nat: "else if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL)
+  // ovs_ct_nat_execute(..., NF_NAT_MANIP_SRC)"; seen on the 6.1 kernel).
+  uint8_t translate(Packet& packet, const Connection& c, Direction dir, bool related) const {
+    uint8_t bits = apply_nat(packet, c.original, c.reply, c.snat, c.dnat, dir, related);
+    if (profile->dnat_original_reports_snat && c.dnat && !c.snat && dir == Direction::kOriginal) {
+      bits |= CtState::kSnat;
+    }
+    return bits;
+  }
+
   void execute(Packet& packet, const CtRequest& request, Timestamp now, PacketCtMetadata& md);
 
  private:
@@ -194,7 +207,7 @@ void Conntrack::Impl::execute_cached(Packet& packet, const CtRequest& request, C
   if (request.commit) apply_commit_fields(c, request);
   if (request.nat && c.nat() && !md.state.has(CtState::kSnat) && !md.state.has(CtState::kDnat)) {
     const bool related = md.state.has(CtState::kRel);
-    md.state = md.state.with(apply_nat(packet, c.original, c.reply, c.snat, c.dnat, dir, related));
+    md.state = md.state.with(translate(packet, c, dir, related));
   }
   fill_connection_md(c, md);
 }
@@ -253,8 +266,7 @@ void Conntrack::Impl::start_connection(Packet& packet, const CtRequest& request,
   fill_connection_md(stored, md);
   if (request.nat && stored.nat()) {
     md.state = md.state.with(
-        apply_nat(packet, stored.original, stored.reply, stored.snat, stored.dnat,
-                  Direction::kOriginal, false));
+        translate(packet, stored, Direction::kOriginal, false));
   }
 }
 
@@ -282,7 +294,7 @@ void Conntrack::Impl::execute_related(Packet& packet, const CtRequest& request, 
   if (dir == Direction::kReply) md.state = md.state.with(CtState::kRpl);
   if (request.commit) apply_commit_fields(c, request);
   if (request.nat && c.nat()) {
-    md.state = md.state.with(apply_nat(packet, c.original, c.reply, c.snat, c.dnat, dir, true));
+    md.state = md.state.with(translate(packet, c, dir, true));
   }
   fill_connection_md(c, md);
 }
@@ -389,7 +401,7 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
       if (request.commit) apply_commit_fields(c, request);
       fill_connection_md(c, md);
       if (request.nat && c.nat()) {
-        md.state = md.state.with(apply_nat(packet, c.original, c.reply, c.snat, c.dnat, dir, false));
+        md.state = md.state.with(translate(packet, c, dir, false));
       }
       if (delete_after) {
         erase(c);

@@ -81,6 +81,7 @@ Profile make_ovs_userspace() {
   p.icmp_query_requires_code_zero = true;
   p.zone_limit_drops_packet = false;
   p.invalid_packet_keeps_connection = true;
+  p.dnat_original_reports_snat = false;
   return p;
 }
 

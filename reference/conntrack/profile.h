@@ -69,6 +69,11 @@ struct Profile {
   // (process_one: write_ct_md with the conn), so ct_mark/ct_label/ct_zone are
   // visible on +inv packets; the kernel detaches the conntrack entry.
   bool invalid_packet_keeps_connection = false;
+  // Kernel OVS (the `linux` profile's ct() semantics) reports +snat as well as
+  // +dnat on original-direction packets of a DNAT connection: it runs a null
+  // source binding after the DNAT (net/openvswitch/conntrack.c ovs_ct_nat).
+  // OVS userspace reports +dnat only.
+  bool dnat_original_reports_snat = true;
 };
 
 const Profile& linux_profile();
