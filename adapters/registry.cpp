@@ -1,5 +1,6 @@
 #include "adapters/registry.h"
 
+#include "adapters/builtin/builtin_adapter.h"
 #include "adapters/external/external_adapter.h"
 #include "adapters/kernel_ovs/kernel_ovs_adapter.h"
 #include "adapters/linux_netfilter/linux_netfilter_adapter.h"
@@ -17,8 +18,7 @@ struct Entry {
 
 constexpr Entry kEntries[] = {
     {"reference", "the reference oracle (in process)", nullptr},
-    {"builtin", "the built-in fast conntrack engine (in process)",
-     "not part of this build yet"},
+    {"builtin", "the built-in fast conntrack engine (in process)", nullptr},
     {"ovs-userspace", "Open vSwitch userspace conntrack (ovs-vswitchd --enable-dummy sandbox)",
      nullptr},
     {"linux-netfilter", "Linux nf_conntrack in network namespaces (root; nftables policy)", nullptr},
@@ -48,6 +48,7 @@ std::vector<AdapterInfo> list_adapters() {
 
 Result<std::unique_ptr<Adapter>> make_adapter(const std::string& id, const AdapterOptions& options) {
   if (id == "reference") return make_reference_adapter();
+  if (id == "builtin") return make_builtin_adapter();
   if (id == "external") return make_external_adapter(options);
   if (id == "linux-netfilter") return make_linux_netfilter_adapter(options);
   if (id == "ovs-userspace") return make_ovs_userspace_adapter(options);

@@ -29,31 +29,60 @@ inline uint16_t fold(uint64_t s) {
   return static_cast<uint16_t>(s);
 }
 
-// One's-complement sum of `n` bytes read as big-endian 16-bit words (odd
-// tail padded with zero), folded to 16 bits.
-inline uint16_t sum_bytes(const uint8_t* p, size_t n) {
-  uint64_t acc = 0;
+// One's-complement sum of `n` bytes as native 64-bit words in a 128-bit
+// accumulator, end-around carry folded into 64 bits. RFC 1071: the sum is
+// byte-order independent, so fold(sum_native) is the big-endian word sum
+// byte-swapped (on little-endian machines); an odd tail byte is the high half
+// of a big-endian word.
+inline uint64_t sum_native(const uint8_t* p, size_t n) {
+  unsigned __int128 acc = 0;
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint32_t a, b;
-    std::memcpy(&a, p + i, 4);
-    std::memcpy(&b, p + i + 4, 4);
+  for (; i + 32 <= n; i += 32) {
+    uint64_t a, b, c, d;
+    std::memcpy(&a, p + i, 8);
+    std::memcpy(&b, p + i + 8, 8);
+    std::memcpy(&c, p + i + 16, 8);
+    std::memcpy(&d, p + i + 24, 8);
     acc += a;
     acc += b;
+    acc += c;
+    acc += d;
   }
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t a;
+    std::memcpy(&a, p + i, 8);
+    acc += a;
+  }
+  if (i + 4 <= n) {
     uint32_t a;
     std::memcpy(&a, p + i, 4);
     acc += a;
+    i += 4;
   }
-  uint64_t tail = 0;  // big-endian words, added after the byte swap below
-  for (; i + 2 <= n; i += 2) tail += load16(p + i);
-  if (i < n) tail += uint32_t{p[i]} << 8;
-  uint16_t native = fold(acc);
+  if (i + 2 <= n) {
+    uint16_t a;
+    std::memcpy(&a, p + i, 2);
+    acc += a;
+    i += 2;
+  }
+  if (i < n) acc += std::endian::native == std::endian::little ? uint64_t{p[i]} : uint64_t{p[i]} << 8;
+  uint64_t s = static_cast<uint64_t>(acc) + static_cast<uint64_t>(acc >> 64);
+  if (s < static_cast<uint64_t>(acc)) ++s;  // end-around carry
+  return s;
+}
+
+// A big-endian 16-bit word as it adds into a native sum.
+inline uint64_t native_word(uint16_t be_value) {
   if constexpr (std::endian::native == std::endian::little) {
-    native = static_cast<uint16_t>(native << 8 | native >> 8);
+    return static_cast<uint16_t>(be_value << 8 | be_value >> 8);
   }
-  return fold(uint64_t{native} + tail);
+  return be_value;
+}
+
+// One's-complement sum of `n` bytes read as big-endian 16-bit words (odd
+// tail padded with zero), folded to 16 bits.
+inline uint16_t sum_bytes(const uint8_t* p, size_t n) {
+  return static_cast<uint16_t>(native_word(fold(sum_native(p, n))));
 }
 
 inline uint16_t finish(uint64_t sum) { return static_cast<uint16_t>(~fold(sum)); }

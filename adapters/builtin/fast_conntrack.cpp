@@ -18,8 +18,9 @@ bool is_icmp_query(uint8_t proto, uint8_t type) {
 // Which queries may open a "connection" (Linux icmp_new valid_new[],
 // icmpv6_new; OVS icmp_valid_new / icmp6_valid_new).
 bool icmp_may_open(const Key& k) {
-  if (k.proto == 1) return k.icmp_type == 8 || k.icmp_type == 13 || k.icmp_type == 15 || k.icmp_type == 17;
-  return k.icmp_type == 128;
+  const uint8_t type = k.icmp_type();
+  if (k.proto() == 1) return type == 8 || type == 13 || type == 15 || type == 17;
+  return type == 128;
 }
 
 bool is_icmp_error_type(uint8_t family, uint8_t type) {
@@ -28,38 +29,54 @@ bool is_icmp_error_type(uint8_t family, uint8_t type) {
 }
 
 // The tuple of an IP packet whose headers start at `ip` (family, protocol)
-// and whose upper layer is `r` with `avail` bytes (extract_tuple()).
+// and whose upper layer is `r` with `avail` bytes (extract_tuple()), in
+// `zone`, as indexed (zone 0 when `drop_zone`), and its hash. The words are
+// hashed while still in registers.
 const char* fill_key(const Profile& p, const uint8_t* ip, uint8_t family, uint8_t proto, L4Kind kind,
-                     const uint8_t* r, uint32_t avail, Key& k) {
+                     const uint8_t* r, uint32_t avail, uint16_t zone, bool drop_zone, Key& k,
+                     uint64_t& hash) {
   const size_t alen = family == 4 ? 4 : 16;
-  std::memcpy(k.src, ip + (family == 4 ? 12 : 8), alen);
-  std::memcpy(k.dst, ip + (family == 4 ? 16 : 24), alen);
-  k.src_family = k.dst_family = family;
-  k.proto = proto;
+  uint64_t s0, s1, d0, d1;
+  address_words(ip + (family == 4 ? 12 : 8), alen, s0, s1);
+  address_words(ip + (family == 4 ? 16 : 24), alen, d0, d1);
+  uint64_t w4 = drop_zone ? 0 : uint64_t{zone} << 48;
+  uint64_t w5 = proto | (uint64_t{family} << 8) | (uint64_t{family} << 16);
+  const char* reason = nullptr;
   switch (kind) {
     case L4Kind::kTcp:
-    case L4Kind::kUdp:
-      k.sport = load16(r);
-      k.dport = load16(r + 2);
-      if (p.reject_port_zero && (k.sport == 0 || k.dport == 0)) return "port zero";
-      return nullptr;
-    case L4Kind::kIcmp:
-      k.icmp_type = r[0];
-      k.icmp_code = r[1];
-      if (!is_icmp_query(proto, k.icmp_type)) return "ICMP type not trackable";
-      if (p.icmp_query_requires_code_zero && k.icmp_code != 0) return "ICMP query with code";
-      k.icmp_id = avail >= 8 ? load16(r + 4) : 0;
-      return nullptr;
+    case L4Kind::kUdp: {
+      const uint16_t sport = load16(r), dport = load16(r + 2);
+      w4 |= sport | (uint32_t{dport} << 16);
+      if (p.reject_port_zero && (sport == 0 || dport == 0)) reason = "port zero";
+      break;
+    }
+    case L4Kind::kIcmp: {
+      const uint8_t type = r[0], code = r[1];
+      if (!is_icmp_query(proto, type)) return "ICMP type not trackable";
+      if (p.icmp_query_requires_code_zero && code != 0) return "ICMP query with code";
+      if (avail >= 8) w4 |= uint64_t{load16(r + 4)} << 32;
+      w5 |= (uint64_t{type} << 24) | (uint64_t{code} << 32);
+      break;
+    }
     case L4Kind::kNone:
+      // Generic protocols track by addresses; these have a header that is missing.
+      if (proto == kTcp || proto == kUdp || proto == 1 || proto == 58) return "L4 header missing";
       break;
   }
-  if (proto == kTcp || proto == kUdp || proto == 1 || proto == 58) return "L4 header missing";
-  return nullptr;  // generic protocol: addresses only
+  hash = hash_words(s0, s1, d0, d1, w4, w5);
+  k.w[0] = s0;
+  k.w[1] = s1;
+  k.w[2] = d0;
+  k.w[3] = d1;
+  k.w[4] = w4;
+  k.w[5] = w5;
+  return reason;
 }
 
-Segment segment_of(const Frame& f) {
+// Filled in place: a Segment built elsewhere and copied in would be read back
+// as a vector right after its narrow field stores.
+void read_segment(const Frame& f, Segment& s) {
   const uint8_t* t = f.data() + f.l.l4;
-  Segment s;
   s.flags = t[13];
   s.seq = load32(t + 4);
   s.ack = load32(t + 8);
@@ -68,7 +85,6 @@ Segment segment_of(const Frame& f) {
   s.has_wscale = f.l.has_wscale;
   s.wscale = f.l.wscale;
   s.sack_perm = f.l.sack_perm;
-  return s;
 }
 
 }  // namespace
@@ -85,7 +101,7 @@ const char* to_string(Fault fault) {
 }
 
 FastConntrack::FastConntrack(const Profile& profile, std::optional<Fault> fault)
-    : profile_(profile), fault_(fault), index_(KeyOf{&conns_}), zone_count_(65536, 0) {
+    : profile_(profile), fault_(fault), index_(Pool{&conns_}), zone_count_(65536, 0) {
   knobs_.no_window_check = fault == Fault::kNoWindowCheck;
   knobs_.previous_state_timeout = fault == Fault::kTimeoutOffByOneState;
   conns_.reserve(1024);
@@ -94,14 +110,19 @@ FastConntrack::FastConntrack(const Profile& profile, std::optional<Fault> fault)
 Key FastConntrack::lookup_key(const Key& k) const {
   if (fault_ != Fault::kZoneIgnoredInKey) return k;
   Key z = k;
-  z.zone = 0;
+  z.set_zone(0);
   return z;
 }
 
 FastConntrack::Conn* FastConntrack::lookup(const Key& k, int64_t now, uint8_t& dir) {
   const Key key = lookup_key(k);
-  const IndexRef* r = index_.find(key, hash_key(key));
-  if (r == nullptr) return nullptr;
+  return lookup_indexed(key, hash_key(key), now, dir);
+}
+
+FastConntrack::Conn* FastConntrack::lookup_indexed(const Key& key, uint64_t hash, int64_t now,
+                                                   uint8_t& dir) {
+  const auto r = index_.find(key, hash);
+  if (!r) return nullptr;
   const uint32_t slot = r->conn;
   dir = r->dir;
   // Both implementations expire at the deadline itself (nf_ct_is_expired, conn_expired).
@@ -110,6 +131,16 @@ FastConntrack::Conn* FastConntrack::lookup(const Key& k, int64_t now, uint8_t& d
     return nullptr;
   }
   return &conns_[slot];
+}
+
+void FastConntrack::prepare(const Frame& f, uint16_t zone, Prepared& p) const {
+  p.ready = true;
+  p.hash = 0;
+  p.reason = nullptr;
+  if (!f.is_ip() || f.l.frag != FragKind::kNone || f.is_icmp_error()) return;
+  const uint8_t* d = f.data();
+  p.reason = fill_key(profile_, d + f.l.l3, f.l.family, f.l.protocol, f.l.l4_kind, d + f.l.l4,
+                      f.l.l4_len(), zone, fault_ == Fault::kZoneIgnoredInKey, p.key, p.hash);
 }
 
 void FastConntrack::erase(uint32_t slot) {
@@ -127,8 +158,8 @@ int64_t FastConntrack::timeout_of(const Conn& c, int64_t now) const {
   if (c.tcp) {
     return profile_.tcp_tracker == TcpTrackerKind::kLinux ? c.lx.timeout_ns : c.ovs.timeout_ns(profile_);
   }
-  if (is_icmp_proto(c.key[0].proto)) return c.seen_reply ? t.icmp_reply.ns : t.icmp_first.ns;
-  const bool udp = c.key[0].proto == kUdp;
+  if (is_icmp_proto(c.key[0].proto())) return c.seen_reply ? t.icmp_reply.ns : t.icmp_first.ns;
+  const bool udp = c.key[0].proto() == kUdp;
   if (!c.seen_reply) return udp ? t.udp_first.ns : t.other_first.ns;
   if (!udp) return t.other_replied.ns;
   // Linux udp_packet(): still active 2 s after the first packet: a stream.
@@ -163,6 +194,12 @@ void FastConntrack::invalid(CtMeta& md, const char* reason, const Conn* c) {
 }
 
 void FastConntrack::execute(Frame& f, const CtAction& a, uint16_t zone, int64_t now, CtMeta& md) {
+  Prepared p;
+  execute_prepared(f, a, zone, now, md, p);
+}
+
+void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone, int64_t now,
+                                     CtMeta& md, Prepared& p) {
   // Entering another zone starts over (OVS process_one "Reset ct_state whenever
   // entering a new zone"); the same zone reuses the lookup ("conn already looked up").
   const bool same_zone = md.tracked && md.zone == zone;
@@ -174,7 +211,7 @@ void FastConntrack::execute(Frame& f, const CtAction& a, uint16_t zone, int64_t 
   md.reason = nullptr;
   md.drop = false;
 
-  if (cached != 0 && !a.force && conns_[md.conn].id == cached) {
+  if (cached != 0 && !a.force && md.conn < conns_.size() && conns_[md.conn].id == cached) {
     Conn& c = conns_[md.conn];
     md.state = previous;
     if (commit) apply_commit_fields(c, a);
@@ -193,19 +230,15 @@ void FastConntrack::execute(Frame& f, const CtAction& a, uint16_t zone, int64_t 
   if (profile_.verify_checksums && !f.l4_ok) return invalid(md, "bad L4 checksum", nullptr);
   if (f.is_icmp_error()) return execute_related(f, a, zone, now, md);
 
-  Key k;
-  k.zone = zone;
-  const uint8_t* d = f.data();
-  if (const char* r = fill_key(profile_, d + f.l.l3, f.l.family, f.l.protocol, f.l.l4_kind,
-                               d + f.l.l4, f.l.l4_len(), k)) {
-    return invalid(md, r, nullptr);
-  }
+  if (!p.ready) prepare(f, zone, p);
+  if (p.reason != nullptr) return invalid(md, p.reason, nullptr);
+  const Key& k = p.key;  // as indexed
   Segment seg;
   const bool tcp = f.l.l4_kind == L4Kind::kTcp;
-  if (tcp) seg = segment_of(f);
+  if (tcp) read_segment(f, seg);
 
   uint8_t dir = 0;
-  Conn* c = lookup(k, now, dir);
+  Conn* c = lookup_indexed(k, p.hash, now, dir);
   // ct(force): a reply-direction packet ends the connection and starts anew.
   if (c != nullptr && a.force && dir == 1) {
     erase(static_cast<uint32_t>(c - conns_.data()));
@@ -215,12 +248,14 @@ void FastConntrack::execute(Frame& f, const CtAction& a, uint16_t zone, int64_t 
     const uint32_t slot = static_cast<uint32_t>(c - conns_.data());
     bool delete_after = false;
     bool recycled = false;
+    bool report_new = false;
     if (c->tcp) {
       const TcpVerdict v = profile_.tcp_tracker == TcpTrackerKind::kLinux
                                ? c->lx.update(seg, dir, profile_, knobs_)
                                : c->ovs.update(seg, dir, profile_, knobs_);
       switch (v) {
         case TcpVerdict::kValid: break;
+        case TcpVerdict::kValidNew: report_new = true; break;
         case TcpVerdict::kDelete: delete_after = true; break;
         case TcpVerdict::kRecycle:
           // Linux TIME_WAIT/CLOSE + SYN (-NF_REPEAT), OVS CT_UPDATE_NEW.
@@ -237,12 +272,16 @@ void FastConntrack::execute(Frame& f, const CtAction& a, uint16_t zone, int64_t 
     }
     if (!recycled) {
       const bool replied_before = c->seen_reply;
-      if (dir == 1) c->seen_reply = true;
+      if (dir == 1 && !report_new) c->seen_reply = true;
       refresh(*c, now);
-      if (dir == 1) {
+      if (report_new) {
+        md.state = CtState(CtState::kTrk | CtState::kNew);  // no +rpl either way
+      } else if (dir == 1) {
         md.state = CtState(CtState::kTrk | CtState::kEst | CtState::kRpl);
-      } else if (profile_.est_requires_reply && !replied_before) {
-        md.state = CtState(CtState::kTrk | CtState::kNew);  // IP_CT_NEW until a reply
+      } else if ((profile_.est_requires_reply || !c->tcp) && !replied_before) {
+        // Linux IP_CT_NEW until a reply; OVS userspace too for UDP/ICMP/other
+        // (CT_UPDATE_VALID_NEW), only its TCP says +est from the second packet.
+        md.state = CtState(CtState::kTrk | CtState::kNew);
       } else {
         md.state = CtState(CtState::kTrk | CtState::kEst);
       }
@@ -262,10 +301,53 @@ void FastConntrack::execute(Frame& f, const CtAction& a, uint16_t zone, int64_t 
                              ? linux_check_new(seg, profile_)
                              : ovs_check_new(seg);
     if (v != TcpVerdict::kValid) return invalid(md, "TCP segment cannot open", nullptr);
-  } else if (is_icmp_proto(k.proto) && !icmp_may_open(k)) {
+  } else if (is_icmp_proto(k.proto()) && !icmp_may_open(k)) {
     return invalid(md, "ICMP type cannot open", nullptr);
   }
   start(f, a, zone, k, tcp ? &seg : nullptr, now, md);
+}
+
+uint64_t FastConntrack::hint(const Frame& f, uint16_t zone) const {
+  Prepared p;
+  prepare(f, zone, p);
+  return p.reason == nullptr ? p.hash : 0;
+}
+
+void FastConntrack::prefetch_index(uint64_t hash) const {
+  if (hash != 0) __builtin_prefetch(index_.home(hash));
+}
+
+void FastConntrack::prefetch_connection(uint64_t hash) const {
+  if (hash == 0) return;
+  if (const auto r = index_.guess(hash)) {
+    const char* c = reinterpret_cast<const char*>(&conns_[r->conn]);
+    __builtin_prefetch(c);
+    __builtin_prefetch(c + 64);
+    __builtin_prefetch(c + 128);
+    __builtin_prefetch(c + 192);
+  }
+}
+
+void FastConntrack::execute_batch(std::span<Frame* const> frames, const CtAction& action,
+                                  uint16_t zone, int64_t now, std::span<CtMeta> mds) {
+  // Group prefetching, in chunks: key and hash every packet and prefetch its
+  // index slot; then prefetch every connection those slots name; then run
+  // the packets in order with the keys computed up front.
+  constexpr size_t kChunk = 32;
+  Prepared ready[kChunk];
+  for (size_t base = 0; base < frames.size(); base += kChunk) {
+    const size_t n = std::min(kChunk, frames.size() - base);
+    for (size_t i = 0; i < n; ++i) {
+      prepare(*frames[base + i], zone, ready[i]);
+      if (ready[i].reason == nullptr) prefetch_index(ready[i].hash);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (ready[i].reason == nullptr) prefetch_connection(ready[i].hash);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      execute_prepared(*frames[base + i], action, zone, now, mds[base + i], ready[i]);
+    }
+  }
 }
 
 void FastConntrack::execute_related(Frame& f, const CtAction& a, uint16_t zone, int64_t now,
@@ -288,8 +370,9 @@ void FastConntrack::execute_related(Frame& f, const CtAction& a, uint16_t zone, 
     if (!same) return invalid(md, "bad ICMP quote", nullptr);
   }
   Key inner;
-  inner.zone = zone;
-  if (fill_key(profile_, q, ql.family, ql.protocol, ql.l4_kind, qr, ql.l4_avail, inner) != nullptr) {
+  uint64_t unused_hash;
+  if (fill_key(profile_, q, ql.family, ql.protocol, ql.l4_kind, qr, ql.l4_avail, zone, false, inner,
+               unused_hash) != nullptr) {
     return invalid(md, "bad ICMP quote", nullptr);
   }
   // The quoted packet travelled the other way (OVS conn_key_reverse, Linux
@@ -318,7 +401,7 @@ void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key&
     md.drop = profile_.zone_limit_drops_packet;
     return;
   }
-  Key orig = lookup_key(k);
+  const Key& orig = k;  // as indexed
   Key reply = fault_ == Fault::kReplyTupleNotSwapped ? orig : reversed(orig);
   bool snat = false, dnat = false;
   if (a.nat && a.nat_range) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "adapters/builtin/conn_index.h"
@@ -51,8 +52,21 @@ class FastConntrack {
  public:
   FastConntrack(const Profile& profile, std::optional<Fault> fault);
 
+  FastConntrack(const FastConntrack&) = delete;
+  FastConntrack& operator=(const FastConntrack&) = delete;
+
   // One ct() action on `f` in `zone` at `now` (ns on the virtual clock).
   void execute(Frame& f, const CtAction& action, uint16_t zone, int64_t now, CtMeta& md);
+  // The same action on a batch, in order; memory latency is overlapped by
+  // prefetching the index and the connections ahead of the real lookups.
+  void execute_batch(std::span<Frame* const> frames, const CtAction& action, uint16_t zone,
+                     int64_t now, std::span<CtMeta> mds);
+
+  // Prefetch hints (no effect on results): the hash `f` would be looked up
+  // with in `zone` (0 when it would not be), then the index and connection.
+  uint64_t hint(const Frame& f, uint16_t zone) const;
+  void prefetch_index(uint64_t hash) const;
+  void prefetch_connection(uint64_t hash) const;
 
   void flush();
   void flush_zone(uint16_t zone);
@@ -62,31 +76,49 @@ class FastConntrack {
   const Profile& profile() const { return profile_; }
 
  private:
-  struct Conn {
-    Key key[2];        // original, reply (after NAT)
-    uint64_t hash[2];
+  // Hot fields first: an established packet reads the first lines only.
+  struct alignas(64) Conn {
     uint64_t id = 0;   // 0: free slot
-    int64_t created = 0;
     int64_t expires = 0;
+    int64_t created = 0;
     uint32_t mark = 0;
-    CtLabel label;
     uint16_t zone = 0;
     uint8_t other_state = 0;  // conntrack-other.c FIRST / MULTIPLE / BIDIR
     bool seen_reply = false;
     bool snat = false;
     bool dnat = false;
     bool tcp = false;
-    LinuxTcp lx;
-    OvsTcp ovs;
+    Key key[2];        // original, reply (after NAT)
+    union {            // by the profile's tracker kind
+      LinuxTcp lx;
+      OvsTcp ovs;
+    };
+    uint64_t hash[2];
+    CtLabel label;
+    Conn() : lx{} {}
     bool nat() const { return snat || dnat; }
   };
-  struct KeyOf {
+  struct Pool {
     const std::vector<Conn>* conns;
-    const Key& operator()(const IndexRef& r) const { return (*conns)[r.conn].key[r.dir]; }
+    const Key& key(const IndexRef& r) const { return (*conns)[r.conn].key[r.dir]; }
+    uint64_t hash(const IndexRef& r) const { return (*conns)[r.conn].hash[r.dir]; }
   };
+
+  // A packet's key as indexed (the zone dropped by a fault) and its hash,
+  // computed once; the batch computes it ahead of time.
+  struct Prepared {
+    Key key;
+    uint64_t hash = 0;
+    const char* reason = nullptr;  // the packet cannot be tracked
+    bool ready = false;
+  };
+  void prepare(const Frame& f, uint16_t zone, Prepared& p) const;
+  void execute_prepared(Frame& f, const CtAction& a, uint16_t zone, int64_t now, CtMeta& md,
+                        Prepared& p);
 
   Key lookup_key(const Key& k) const;  // the key as indexed (zone dropped by a fault)
   Conn* lookup(const Key& k, int64_t now, uint8_t& dir);
+  Conn* lookup_indexed(const Key& key, uint64_t hash, int64_t now, uint8_t& dir);
   bool in_use(const Key& k, int64_t now) {
     uint8_t dir;
     return lookup(k, now, dir) != nullptr;
@@ -110,7 +142,7 @@ class FastConntrack {
   TcpKnobs knobs_;
   std::vector<Conn> conns_;
   std::vector<uint32_t> free_;
-  ConnIndex<KeyOf> index_;
+  ConnIndex<Pool> index_;
   std::vector<uint32_t> zone_count_;  // stored (possibly expired) connections per zone
   std::vector<std::pair<uint16_t, size_t>> zone_limits_;
   size_t live_ = 0;

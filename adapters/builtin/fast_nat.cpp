@@ -63,16 +63,23 @@ void rewrite_quoted(uint8_t* q, uint32_t n, bool source_side, const uint8_t* add
 std::optional<Key> FastConntrack::choose_nat(const Key& original, const NatRange& range,
                                              int64_t now) {
   const bool snat = range.kind == NatRange::Kind::kSrc;
-  const uint16_t original_port = snat ? original.sport : original.dport;
-  const bool ports = has_ports(original.proto);
+  const uint16_t original_port = snat ? original.sport() : original.dport();
+  const bool ports = has_ports(original.proto());
 
-  std::pair<uint32_t, uint32_t> spans[2];  // inclusive port spans, tried in order
+  std::pair<uint32_t, uint32_t> spans[3];  // inclusive port spans, tried in order
   size_t n_spans = 0;
   if (!ports) {
     spans[n_spans++] = {0, 0};
   } else if (range.min_port == 0) {
     spans[n_spans++] = {original_port, original_port};
-    if (snat) spans[n_spans++] = {1024, 65535};
+    if (snat) {
+      // Stay in the original port's class (1-511, 600-1023, 1024-65535) and
+      // walk up from it, wrapping: OVS set_sport_range() + FOR_EACH_PORT_IN_RANGE.
+      const uint32_t lo = original_port < 512 ? 1 : original_port < 1024 ? 600 : 1024;
+      const uint32_t hi = original_port < 512 ? 511 : original_port < 1024 ? 1023 : 65535;
+      if (original_port < hi) spans[n_spans++] = {original_port + 1u, hi};
+      if (original_port > lo) spans[n_spans++] = {lo, original_port - 1u};
+    }
   } else {
     const uint16_t hi = std::max(range.min_port, range.max_port);
     if (original_port >= range.min_port && original_port <= hi) {
@@ -91,13 +98,9 @@ std::optional<Key> FastConntrack::choose_nat(const Key& original, const NatRange
         if (++tried > kMaxCandidates) return std::nullopt;
         Key reply = base;
         const IpAddress addr = lo.plus(a);
-        if (snat) {
-          set_address(reply.dst, reply.dst_family, addr);
-          if (ports) reply.dport = static_cast<uint16_t>(port);
-        } else {
-          set_address(reply.src, reply.src_family, addr);
-          if (ports) reply.sport = static_cast<uint16_t>(port);
-        }
+        set_address(reply, /*source=*/!snat, addr);
+        if (ports && snat) reply.set_dport(static_cast<uint16_t>(port));
+        if (ports && !snat) reply.set_sport(static_cast<uint16_t>(port));
         if (!in_use(reply, now) && !in_use(reversed(reply), now)) return reply;
       }
     }
@@ -112,10 +115,10 @@ uint8_t FastConntrack::apply_nat(Frame& f, const Conn& c, uint8_t dir, bool rela
   const Key& from = forward ? c.key[1] : c.key[0];
   // Linux nf_nat "manip type": the source for SNAT going out and DNAT coming back.
   const bool manip_source = forward ? c.snat : c.dnat;
-  const bool ports = has_ports(c.key[0].proto);
-  const uint8_t* addr = manip_source ? from.dst : from.src;
-  const size_t alen = (manip_source ? from.dst_family : from.src_family) == 4 ? 4 : 16;
-  const uint16_t port = manip_source ? from.dport : from.sport;
+  const bool ports = has_ports(c.key[0].proto());
+  const uint8_t* addr = manip_source ? from.dst() : from.src();
+  const size_t alen = (manip_source ? from.dst_family() : from.src_family()) == 4 ? 4 : 16;
+  const uint16_t port = manip_source ? from.dport() : from.sport();
 
   f.reset_checksums(/*keep_udp_zero=*/true);
   const Layout& l = f.l;
@@ -137,7 +140,11 @@ uint8_t FastConntrack::apply_nat(Frame& f, const Conn& c, uint8_t dir, bool rela
     rewrite_quoted(f.data() + l.l4 + 8, l.l4_len() - 8, !manip_source, addr, alen, ports, port);
     f.l4_mode = CsumMode::kRecompute;  // the outer ICMP checksum, over the new quote
   }
-  return manip_source ? CtState::kSnat : CtState::kDnat;
+  uint8_t bits = manip_source ? CtState::kSnat : CtState::kDnat;
+  // Kernel OVS runs a null source binding after DNAT: +snat as well on
+  // original-direction packets (net/openvswitch/conntrack.c ovs_ct_nat).
+  if (profile_.dnat_original_reports_snat && c.dnat && !c.snat && forward) bits |= CtState::kSnat;
+  return bits;
 }
 
 }  // namespace ctc::builtin

@@ -57,7 +57,10 @@ bool extract_l4(const uint8_t* d, Layout& l) {
     l.tcp_hlen = static_cast<uint8_t>(hlen);
     l.l4_kind = L4Kind::kTcp;
   } else if (l.protocol == kProtoUdp) {
-    if (n < 8 || load16(r + 4) != n) return false;
+    // A first fragment's UDP length covers the whole datagram: only a length
+    // below the bytes present is inconsistent there.
+    const uint32_t length = n < 8 ? 0 : load16(r + 4);
+    if (n < 8 || (l.frag == FragKind::kFirst ? length < n : length != n)) return false;
     l.l4_kind = L4Kind::kUdp;
   } else if (is_icmp_for(l.family, l.protocol)) {
     if (n < 8) return false;
@@ -111,6 +114,9 @@ bool extract_ipv6(const uint8_t* d, uint32_t at, uint32_t n, Layout& l) {
       more = (b[pos + 3] & 1) != 0;
       next = b[pos];
       pos += 8;
+      // A later fragment starts in the middle of the fragmentable part:
+      // whatever `next` names is not here.
+      if (later) break;
       continue;
     }
     const uint32_t len = (uint32_t{b[pos + 1]} + 1) * 8;
@@ -236,6 +242,7 @@ QuotedLayout extract_quoted(const uint8_t* q, uint32_t n) {
         later = (load16(q + pos + 2) >> 3) != 0;
         next = q[pos];
         pos += 8;
+        if (later) break;
         continue;
       }
       const uint32_t len = (uint32_t{q[pos + 1]} + 1) * 8;
@@ -260,47 +267,36 @@ QuotedLayout extract_quoted(const uint8_t* q, uint32_t n) {
   return out;
 }
 
-void Frame::verify() {
-  if (verified) return;
+// Sums are kept in the native domain: a correct checksum folds to 0xffff,
+// which reads the same in either byte order.
+void Frame::verify_now() {
   verified = true;
   ip_ok = l4_ok = true;
   l4_good = udp_zero = false;
   if (!is_ip()) return;
   const uint8_t* d = data();
-  if (l.family == 4) ip_ok = fold(sum_bytes(d + l.l3, l.l4 - l.l3)) == 0xffff;
+  if (l.family == 4) ip_ok = fold(sum_native(d + l.l3, l.l4 - l.l3)) == 0xffff;
   // A first fragment's checksum covers bytes that are not here: not verified.
   if (l.l4_kind == L4Kind::kNone || l.frag == FragKind::kFirst) return;
   const uint8_t* r = d + l.l4;
   const uint32_t n = l.l4_len();
-  const size_t alen = l.addr_len();
-  uint64_t sum = sum_bytes(r, n);
-  switch (l.l4_kind) {
-    case L4Kind::kTcp:
-      sum += pseudo_sum(d + l.src_at(), d + l.dst_at(), alen, l.protocol, n);
-      break;
-    case L4Kind::kUdp:
-      if (load16(r + 6) == 0) {
-        // RFC 768: zero means "no checksum" over IPv4; RFC 8200 8.1 forbids it over IPv6.
-        l4_ok = l.family == 4;
-        udp_zero = l4_ok;
-        return;
-      }
-      sum += pseudo_sum(d + l.src_at(), d + l.dst_at(), alen, l.protocol, n);
-      break;
-    case L4Kind::kIcmp:
-      if (l.family == 6) sum += pseudo_sum(d + l.src_at(), d + l.dst_at(), alen, l.protocol, n);
-      break;
-    case L4Kind::kNone: break;
+  if (l.l4_kind == L4Kind::kUdp && load16(r + 6) == 0) {
+    // RFC 768: zero means "no checksum" over IPv4; RFC 8200 8.1 forbids it over IPv6.
+    l4_ok = udp_zero = l.family == 4;
+    return;
   }
-  l4_ok = finish(sum) == 0;
+  unsigned __int128 sum = sum_native(r, n);
+  if (l.l4_kind != L4Kind::kIcmp || l.family == 6) {  // pseudo-header
+    const size_t alen = l.addr_len();
+    sum += sum_native(d + l.src_at(), alen);
+    sum += sum_native(d + l.dst_at(), alen);
+    sum += native_word(static_cast<uint16_t>(n >> 16)) + native_word(static_cast<uint16_t>(n)) +
+           native_word(l.protocol);
+  }
+  uint64_t s = static_cast<uint64_t>(sum) + static_cast<uint64_t>(sum >> 64);
+  if (s < static_cast<uint64_t>(sum)) ++s;
+  l4_ok = fold(s) == 0xffff;
   l4_good = l4_ok;
-}
-
-bool Frame::is_icmp_error() const {
-  if (l.l4_kind != L4Kind::kIcmp) return false;
-  const uint8_t type = bytes[l.l4];
-  if (l.family == 4) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
-  return type >= 1 && type <= 4;
 }
 
 void Frame::reset_checksums(bool keep_udp_zero) {
@@ -392,6 +388,12 @@ void Frame::emit_append(std::vector<uint8_t>& out) const {
   } else if (l.frag_hdr != 0) {
     d[l.frag_hdr + 1] = 0;
     d[l.frag_hdr + 3] &= 0xf9;
+  }
+  if (l.l4_kind == L4Kind::kUdp && load16(d + l.l4 + 4) != l.l4_len()) {
+    // The model writes the UDP length of the bytes it has (a first fragment's differs).
+    const uint8_t length[2] = {static_cast<uint8_t>(l.l4_len() >> 8), static_cast<uint8_t>(l.l4_len())};
+    const Delta delta = patch(d, l.l4 + 4, length, 2);
+    if (l4_mode == CsumMode::kIncremental) apply(d + l.l4 + 6, delta);
   }
   if (l.l4_kind == L4Kind::kTcp && (d[l.l4 + 12] & 0x0f) != 0) {
     const uint8_t cleared = static_cast<uint8_t>(d[l.l4 + 12] & 0xf0);

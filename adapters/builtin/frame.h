@@ -106,8 +106,16 @@ struct Frame {
   const uint8_t* data() const { return bytes.data(); }
   bool is_ip() const { return l.family != 0; }
 
-  void verify();  // fills ip_ok / l4_ok / l4_good
-  bool is_icmp_error() const;
+  // Fills ip_ok / l4_ok / l4_good, once.
+  void verify() {
+    if (!verified) verify_now();
+  }
+  bool is_icmp_error() const {
+    if (l.l4_kind != L4Kind::kIcmp) return false;
+    const uint8_t type = bytes[l.l4];
+    if (l.family == 4) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+    return type >= 1 && type <= 4;
+  }
 
   // Checksums after a rewrite: reset_checksums_after_rewrite (NAT, where UDP
   // over IPv4 without a checksum keeps none) or a set_field (where it gets one).
@@ -121,6 +129,7 @@ struct Frame {
   void emit_append(std::vector<uint8_t>& out) const;
 
  private:
+  void verify_now();
   void l4_checksum_full(uint8_t* d, uint32_t end) const;
 };
 

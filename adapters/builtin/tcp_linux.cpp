@@ -91,6 +91,21 @@ void init_sender(LinuxTcp::Peer& snd, LinuxTcp::Peer& rcv, const Segment& s, uin
   }
 }
 
+// tcp_timeouts[] by state (NONE uses CLOSE's, as the kernel's table does for unused slots).
+int64_t state_timeout(const TcpTimeouts& t, uint8_t state) {
+  switch (state) {
+    case sSS: return t.syn_sent.ns;
+    case sSR: return t.syn_recv.ns;
+    case sES: return t.established.ns;
+    case sFW: return t.fin_wait.ns;
+    case sCW: return t.close_wait.ns;
+    case sLA: return t.last_ack.ns;
+    case sTW: return t.time_wait.ns;
+    case sS2: return t.syn_sent2.ns;
+    default: return t.close.ns;
+  }
+}
+
 enum class Win : uint8_t { kAccept, kIgnore, kInvalid };
 
 struct Tracker {
@@ -241,10 +256,7 @@ struct Tracker {
 
   int64_t pick_timeout(uint8_t state, uint8_t index) const {
     const TcpTimeouts& t = p.timeouts.tcp;
-    const Duration by_state[] = {t.close,    t.syn_sent,   t.syn_recv, t.established,
-                                 t.fin_wait, t.close_wait, t.last_ack, t.time_wait,
-                                 t.close,    t.syn_sent2};
-    const int64_t base = by_state[state].ns;
+    const int64_t base = state_timeout(t, state);
     if (c.retrans >= kMaxRetrans && base > t.retrans.ns) return t.retrans.ns;
     if (index == kRst) return t.close.ns;
     if (((c.peers[0].flags | c.peers[1].flags) & kDataUnacked) && base > t.unacknowledged.ns) {
@@ -350,6 +362,7 @@ TcpVerdict linux_check_new(const Segment& s, const Profile& profile) {
 
 void LinuxTcp::start(const Segment& s, const Profile& p, const TcpKnobs& k) {
   *this = LinuxTcp{};
+  last_index = kNone;
   Peer& snd = peers[0];
   snd.td_end = seg_end(s);
   snd.td_maxwin = std::max<uint32_t>(s.window, 1);

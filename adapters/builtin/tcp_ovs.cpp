@@ -106,6 +106,13 @@ TcpVerdict OvsTcp::update(const Segment& s, int dir, const Profile& p, const Tcp
     src.state = dst.state = kClosed;
     return TcpVerdict::kRecycle;  // CT_UPDATE_NEW
   }
+  // A bare SYN from an end not yet past SYN_SENT: CT_UPDATE_VALID_NEW, the
+  // first-packet timeout again, no window check.
+  if (syn && !ack_set && src.state <= kSynSent) {
+    src.state = kSynSent;
+    timeout_class = k.previous_state_timeout ? class_for(old_src, old_dst) : uint8_t{kFirstPacket};
+    return TcpVerdict::kValidNew;
+  }
 
   uint8_t sws = 0, dws = 0;
   if ((src.wscale & kWscaleSeen) && (dst.wscale & kWscaleSeen) && !syn) {

@@ -30,6 +30,8 @@ struct Segment {
 
 enum class TcpVerdict : uint8_t {
   kValid,
+  kValidNew,  // accepted but reported +new (OVS CT_UPDATE_VALID_NEW: a SYN retransmitted
+              // before the handshake went on, or a simultaneous-open SYN)
   kInvalidFlags,
   kInvalidTransition,
   kOutOfWindow,
@@ -48,22 +50,24 @@ struct TcpKnobs {
 TcpVerdict linux_check_new(const Segment& s, const Profile& profile);
 TcpVerdict ovs_check_new(const Segment& s);
 
+// Trivially constructible (the connection pool keeps one of the two in a
+// union); start() initialises everything.
 struct LinuxTcp {
   struct Peer {
-    uint32_t td_end = 0, td_maxend = 0, td_maxwin = 0, td_maxack = 0;
-    uint8_t td_scale = 0, flags = 0;
+    uint32_t td_end, td_maxend, td_maxwin, td_maxack;
+    uint8_t td_scale, flags;
   };
   Peer peers[2];
-  uint32_t last_seq = 0, last_ack = 0, last_end = 0, last_win = 0;
-  int64_t timeout_ns = 0;
-  uint8_t state = 0;  // TCP_CONNTRACK_* (NONE .. SYN_SENT2)
-  uint8_t last_index = 5;
-  uint8_t last_dir = 0;
-  uint8_t last_flags = 0;
-  uint8_t last_wscale = 0;
-  uint8_t retrans = 0;
-  bool seen_reply = false;
-  bool assured = false;
+  uint32_t last_seq, last_ack, last_end, last_win;
+  int64_t timeout_ns;
+  uint8_t state;  // TCP_CONNTRACK_* (NONE .. SYN_SENT2)
+  uint8_t last_index;
+  uint8_t last_dir;
+  uint8_t last_flags;
+  uint8_t last_wscale;
+  uint8_t retrans;
+  bool seen_reply;
+  bool assured;
 
   // tcp_new() and the first nf_conntrack_tcp_packet() on the same segment.
   void start(const Segment& s, const Profile& p, const TcpKnobs& k);
@@ -73,14 +77,14 @@ struct LinuxTcp {
 
 struct OvsTcp {
   struct Peer {
-    uint32_t seqlo = 0, seqhi = 0;
-    uint16_t max_win = 0;
-    uint8_t wscale = 0;
-    uint8_t state = 0;  // CT_DPIF_TCPS_*
+    uint32_t seqlo, seqhi;
+    uint16_t max_win;
+    uint8_t wscale;
+    uint8_t state;  // CT_DPIF_TCPS_*
   };
   Peer peers[2];
-  uint8_t timeout_class = 0;
-  bool established = false;
+  uint8_t timeout_class;
+  bool established;
 
   void start(const Segment& s);  // tcp_new_conn()
   TcpVerdict update(const Segment& s, int dir, const Profile& p, const TcpKnobs& k);
