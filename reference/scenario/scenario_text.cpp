@@ -133,7 +133,8 @@ class LineParser {
       out += std::string(line);
       out += '\n';
     }
-    return fail_at(start + 1, "block not closed with 'end'");
+    // Point at the line that opened the block: that is what the author must close.
+    return fail_at(start + 1, "'" + std::string(trim(lines_[start])) + "' block not closed with 'end'");
   }
 
   Status step_line(Scenario& s) {

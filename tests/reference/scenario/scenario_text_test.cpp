@@ -100,7 +100,7 @@ TEST(ScenarioText, ErrorsNameFileLineAndProblem) {
       {"ctconform-scenario 1\nname: a\nport 1\nsteps:\n  advance 10 parsecs\n",
        "demo.scenario:5: bad duration '10 parsecs' (e.g. 30s, 1500ms, 2m, 1h)"},
       {"ctconform-scenario 1\nname: a\nport 1\nflows:\n  x\n",
-       "demo.scenario:5: block not closed with 'end'"},
+       "demo.scenario:4: 'flows:' block not closed with 'end'"},
       {"ctconform-scenario 1\nname: a\nport 1\nport 1\nsteps:\n",
        "demo.scenario:4: port 1 declared twice"},
       {"ctconform-scenario 1\nport 1\nsteps:\n", "demo.scenario: missing 'name:'"},
