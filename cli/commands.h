@@ -42,6 +42,7 @@ struct PropCommandOptions {
   int count = 100;
   int max_size = 50;
   std::string save_dir = "out/counterexamples";
+  std::string property = "all";  // differential|metamorphic|invariants|all, or a comma list
 };
 
 // Generated scenarios, differential against the reference, shrunk on failure.

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   prop->add_option("--seed", o.seed, "seed; the same seed gives the same scenarios");
   prop->add_option("--count", prop_options.count, "scenarios to generate")->capture_default_str();
   prop->add_option("--max-size", prop_options.max_size, "largest generation size")->capture_default_str();
+  prop->add_option("--property", prop_options.property, "differential|metamorphic|invariants|all")
+      ->capture_default_str();
   prop->add_option("--save", prop_options.save_dir, "folder for the minimal counterexample")
       ->capture_default_str();
 

@@ -27,13 +27,21 @@ struct PipelineSpec {
   uint16_t nat_port_min = 0;           // 0: keep ports
   uint16_t nat_port_max = 0;
   IpAddress virtual_ip = IpAddress::v4(198, 51, 100, 10);  // kDnatBalancer: what clients address
+  // Ports 1 and 2 exchange roles: the inside (opening) side is port 2. The
+  // metamorphic "mirror" relation runs a plan through both orientations.
+  bool mirrored = false;
+  friend bool operator==(const PipelineSpec&, const PipelineSpec&) = default;
 };
 
-// The flows, the three ports (1 inside, 2 outside, 3 audit of +inv) and tags.
+// The flows, the three ports (1 inside, 2 outside, 3 audit of +inv; 1 and 2
+// exchanged when mirrored) and tags.
 std::string pipeline_flows(const PipelineSpec& spec);
 std::vector<PortDecl> pipeline_ports();
 std::vector<std::string> pipeline_features(const PipelineSpec& spec);
 const char* to_string(PipelineKind kind);
+// The zone a packet arriving on `port` is looked up in (the first ct()).
+Zone lookup_zone(const PipelineSpec& spec, Port port);
+bool has_nat(const PipelineSpec& spec);
 std::ostream& operator<<(std::ostream& os, const PipelineSpec& spec);
 
 }  // namespace ctc

@@ -1,70 +1,238 @@
 #include "properties/prop_runner.h"
 
+#include <chrono>
+#include <functional>
 #include <sstream>
 
+#include "properties/generators/case_gen.h"
 #include "properties/generators/traffic_gen.h"
+#include "properties/invariants.h"
+#include "properties/metamorphic.h"
 #include "runner/scenario_loader.h"
 
 namespace ctc {
 namespace {
 
-bool is_failure(const ScenarioVerdict& v) {
-  return v.kind == VerdictKind::kDiverge || v.kind == VerdictKind::kError;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string plan_text(const TrafficPlan& plan) {
+template <class T>
+std::string text_of(const T& value) {
   std::ostringstream os;
-  os << plan;
+  os << value;
   return os.str();
 }
 
-}  // namespace
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n') c = ' ';
+  }
+  return s;
+}
 
-PropOutcome run_differential_property(Runner& runner, const PropOptions& options) {
-  PropOutcome outcome;
-  const rc::Gen<TrafficPlan> generator = gen::traffic_plan();
-  for (int i = 0; i < options.count; ++i) {
+// One property: how to generate case `index`, how to check a case, and how
+// many scenario runs one check costs.
+template <class Case>
+struct PropertyDef {
+  PropertyKind kind;
+  std::function<rc::Gen<Case>(int index)> generator;
+  // `describe`: the scenarios' steps in words (only for what gets shown).
+  std::function<CheckResult(const Case&, const std::string& name, const std::string& origin,
+                            bool describe)>
+      check;
+  int executions_per_check = 1;
+};
+
+// What shrinking keeps: a smaller case that fails the same way (a property
+// failure stays a property failure; a harness error stays one).
+bool same_kind(const PropertyFailure& a, const PropertyFailure& b) {
+  return a.harness_error == b.harness_error && a.check == b.check;
+}
+
+template <class Case>
+PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const PropTarget& target) {
+  PropOutcome out;
+  out.property = def.kind;
+  const auto start = Clock::now();
+  const std::string prop = to_string(def.kind);
+  for (int i = 0; i < o.count; ++i) {
     // One seed per case so that any case reproduces alone.
-    const uint64_t case_seed = options.seed * 1'000'003ull + static_cast<uint64_t>(i);
-    const int size = options.count <= 1 ? options.max_size : i * options.max_size / (options.count - 1);
-    rc::Shrinkable<TrafficPlan> current = generator(rc::Random(case_seed), size);
-    const std::string name = "prop-" + std::to_string(options.seed) + "-" + std::to_string(i);
-    const std::string origin = "prop seed=" + std::to_string(options.seed) + " case=" + std::to_string(i);
-    ScenarioVerdict verdict = runner.run_one(build_scenario(current.value(), name, origin));
-    ++outcome.scenarios_run;
-    if (!is_failure(verdict)) continue;
+    const uint64_t case_seed = o.seed * 1'000'003ull + static_cast<uint64_t>(i);
+    const int size = o.count <= 1 ? o.max_size : i * o.max_size / (o.count - 1);
+    rc::Shrinkable<Case> current = def.generator(i)(rc::Random(case_seed), size);
+    const std::string name = "prop-" + prop + "-" + std::to_string(o.seed) + "-" + std::to_string(i);
+    const std::string origin =
+        "prop " + prop + " seed=" + std::to_string(o.seed) + " case=" + std::to_string(i);
+    CheckResult failure = def.check(current.value(), name, origin, false);
+    out.executions += def.executions_per_check;
+    ++out.scenarios_run;
+    if (!failure) continue;
 
-    // Shrink: take the first smaller plan that still fails, until none does.
-    outcome.failing_case_seed = case_seed;
+    out.seconds_to_find = since(start);
+    out.failing_case = i;
+    out.failing_case_seed = case_seed;
+    // Shrink: take the first smaller case that still fails the same way,
+    // until none does.
     bool progressed = true;
-    while (progressed && outcome.shrink_steps < options.max_shrink_steps) {
+    while (progressed && out.shrink_steps < o.max_shrink_steps) {
       progressed = false;
       auto shrinks = current.shrinks();
       while (auto candidate = shrinks.next()) {
-        if (++outcome.shrink_steps >= options.max_shrink_steps) break;
-        ScenarioVerdict v = runner.run_one(build_scenario(candidate->value(), name, origin));
-        if (is_failure(v)) {
+        if (++out.shrink_steps >= o.max_shrink_steps) break;
+        CheckResult again = def.check(candidate->value(), name, origin, false);
+        out.executions += def.executions_per_check;
+        if (again && same_kind(*again, *failure)) {
           current = *candidate;
-          verdict = std::move(v);
+          failure = std::move(again);
           progressed = true;
           break;
         }
       }
     }
-    outcome.minimal = build_scenario(current.value(), name + "-min", origin + " (shrunk)");
-    outcome.minimal->description = "minimal counterexample: " + plan_text(current.value());
-    for (char& c : outcome.minimal->description) {
-      if (c == '\n') c = ' ';
+    // Once more under the final name, so that the saved scenarios carry it.
+    if (CheckResult named = def.check(current.value(), name + "-min", origin + " (shrunk)", true)) {
+      failure = std::move(named);
     }
-    outcome.plan_text = plan_text(current.value());
-    outcome.failure = std::move(verdict);
-    if (!options.save_dir.empty()) {
-      auto saved = save_scenario(*outcome.minimal, options.save_dir);
-      if (saved.ok()) outcome.saved_path = *saved;
+    out.case_text = text_of(current.value());
+    const std::string header = "minimal counterexample (" + prop + ": " + failure->check +
+                               ", reproduce: --property " + prop + " --seed " +
+                               std::to_string(o.seed) + " --count " + std::to_string(o.count) +
+                               " --max-size " + std::to_string(o.max_size) + "): ";
+    if (!failure->scenarios.empty()) {
+      Scenario& first = failure->scenarios.front();
+      first.description = one_line(header + (first.description.empty() ? "" : first.description + "; ") +
+                                   out.case_text);
+      out.minimal = first;
     }
-    return outcome;
+    if (!o.save_dir.empty()) {
+      for (const Scenario& s : failure->scenarios) {
+        auto saved = save_scenario(s, o.save_dir);
+        if (!saved.ok()) continue;
+        SavedScenario entry{*saved, ""};
+        if (target.reference != nullptr && target.sut != nullptr && target.profile != nullptr) {
+          Runner runner(*target.reference, *target.sut, {.profile = target.profile});
+          const ScenarioVerdict v = runner.run_one(s);
+          entry.replay = to_string(v.kind);
+          if (v.divergence) {
+            entry.replay += " at step " + std::to_string(v.divergence->step_index + 1) + " (" +
+                            v.divergence->aspect + ")";
+          }
+        }
+        out.saved.push_back(std::move(entry));
+      }
+    }
+    out.verdict = failure->verdict;
+    out.failure = std::move(failure);
+    break;
   }
-  return outcome;
+  out.seconds = since(start);
+  return out;
+}
+
+bool is_failure(const ScenarioVerdict& v) {
+  return v.kind == VerdictKind::kDiverge || v.kind == VerdictKind::kError;
+}
+
+CheckResult differential_check(Runner& runner, const TrafficPlan& plan, const std::string& name,
+                               const std::string& origin, bool describe) {
+  Scenario scenario = build_scenario(plan, name, origin, {.describe_steps = describe});
+  ScenarioVerdict v = runner.run_one(scenario);
+  if (!is_failure(v)) return std::nullopt;
+  PropertyFailure f;
+  f.check = "differential";
+  f.harness_error = v.kind == VerdictKind::kError;
+  if (v.divergence) {
+    f.step_index = v.divergence->step_index;
+    f.step = v.divergence->step + ", " + v.divergence->aspect;
+    f.expected = "as the reference:\n" + v.divergence->expected;
+    f.observed = v.divergence->observed;
+  } else {
+    f.observed = v.reason;
+  }
+  f.scenarios = {std::move(scenario)};
+  f.verdict = std::move(v);
+  return f;
+}
+
+PropertyDef<TrafficPlan> differential_def(Runner& runner, const Profile& profile) {
+  return {PropertyKind::kDifferential,
+          [&profile](int) { return gen::traffic_plan(profile); },
+          [&runner](const TrafficPlan& plan, const std::string& name, const std::string& origin,
+                    bool describe) { return differential_check(runner, plan, name, origin, describe); },
+          2};
+}
+
+}  // namespace
+
+const char* to_string(PropertyKind kind) {
+  switch (kind) {
+    case PropertyKind::kDifferential: return "differential";
+    case PropertyKind::kMetamorphic: return "metamorphic";
+    case PropertyKind::kInvariants: return "invariants";
+  }
+  return "?";
+}
+
+Result<std::vector<PropertyKind>> parse_properties(std::string_view text) {
+  if (text == "all") return std::vector<PropertyKind>(std::begin(kAllProperties), std::end(kAllProperties));
+  std::vector<PropertyKind> out;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view word = text.substr(0, comma);
+    bool found = false;
+    for (PropertyKind k : kAllProperties) {
+      if (word == to_string(k)) {
+        out.push_back(k);
+        found = true;
+      }
+    }
+    if (!found) {
+      return invalid_argument("unknown property '" + std::string(word) +
+                              "' (differential, metamorphic, invariants or all)");
+    }
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  if (out.empty()) return invalid_argument("no property named");
+  return out;
+}
+
+PropOutcome run_property(PropertyKind kind, const PropTarget& target, const PropOptions& options) {
+  const Profile& profile = *target.profile;
+  Adapter& sut = *target.sut;
+  switch (kind) {
+    case PropertyKind::kDifferential: {
+      Runner runner(*target.reference, sut, {.profile = &profile});
+      return drive(differential_def(runner, profile), options, target);
+    }
+    case PropertyKind::kMetamorphic: {
+      PropertyDef<MetamorphicCase> def{
+          kind,
+          [&profile](int index) {
+            constexpr int kRelations = sizeof(kAllRelations) / sizeof(kAllRelations[0]);
+            return gen::metamorphic_case(kAllRelations[index % kRelations], profile);
+          },
+          [&](const MetamorphicCase& c, const std::string& name, const std::string& origin,
+              bool describe) { return check_metamorphic(c, {sut, profile, name, origin, describe}); },
+          2};
+      return drive(def, options, target);
+    }
+    case PropertyKind::kInvariants: {
+      PropertyDef<TrafficPlan> def{
+          kind, [&profile](int) { return gen::traffic_plan(profile); },
+          [&](const TrafficPlan& plan, const std::string& name, const std::string& origin,
+              bool describe) { return check_invariants(plan, {sut, profile, name, origin, describe}); },
+          1};
+      return drive(def, options, target);
+    }
+  }
+  return {};
+}
+
+PropOutcome run_differential_property(Runner& runner, const PropOptions& options) {
+  return drive(differential_def(runner, linux_profile()), options, PropTarget{});
 }
 
 }  // namespace ctc

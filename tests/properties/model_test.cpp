@@ -95,7 +95,7 @@ struct InjectFresh : CtCommand {
     port = from_client ? inside(m) : outside(m);
     PacketBuilder b;
     b.ip(src, dst);
-    switch (*rc::gen::inRange(0, m.sent.empty() ? 3 : 4)) {
+    switch (*gen::uniform(0, m.sent.empty() ? 3 : 4)) {
       case 0: {
         using namespace tcp_flag;
         static const std::vector<uint8_t> kFlagSets = {kSyn,        kSyn | kAck, kAck, kPsh | kAck,

@@ -43,6 +43,14 @@ void expect_holds(Adapter& sut, const Profile& profile, PropertyKind kind, int c
                 << options.max_size;
 }
 
+}  // namespace
+
+void PrintTo(const std::tuple<PropertyKind, const Profile*>& p, std::ostream* os) {
+  *os << to_string(std::get<0>(p)) << " (" << std::get<1>(p)->name << ")";
+}
+
+namespace {
+
 class PropertySuite : public ::testing::TestWithParam<std::tuple<PropertyKind, const Profile*>> {};
 
 TEST_P(PropertySuite, HoldsOnTheReference) {

@@ -28,5 +28,11 @@ TEST(TcpStateOrder, OvsPeersOnlyRiseUntilBothAreClosing) {
   EXPECT_FALSE(tcp_state_is_closing(p, "TIME_WAIT/ESTABLISHED"));
 }
 
+TEST(TcpStateOrder, OnlyOvsCallsAReplySynOfASimultaneousOpenNew) {
+  EXPECT_TRUE(tcp_reply_syn_is_new(ovs_userspace_profile(), "SYN_SENT/CLOSED"));
+  EXPECT_FALSE(tcp_reply_syn_is_new(ovs_userspace_profile(), "ESTABLISHED/ESTABLISHED"));
+  EXPECT_FALSE(tcp_reply_syn_is_new(linux_profile(), "SYN_SENT"));
+}
+
 }  // namespace
 }  // namespace ctc
