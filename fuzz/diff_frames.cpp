@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "reference/packet/packet_builder.h"
+#include "reference/packet/packet_parser.h"
 
 namespace ctc::fuzz {
 namespace {
@@ -77,7 +78,11 @@ std::optional<Packet> error_packet(const Op& op, const PipelineSpec& spec,
                                    std::span<const SentFrame> history) {
   if (history.empty()) return std::nullopt;
   const SentFrame& sent = history[history.size() - 1 - op.quote_back % history.size()];
-  Packet quoted = op.quote_output && sent.emitted ? *sent.emitted : sent.injected;
+  Packet quoted = sent.injected;
+  if (op.quote_output && !sent.emitted.empty()) {
+    auto emitted = parse_frame(sent.emitted);
+    if (emitted.ok()) quoted = std::move(emitted).value();
+  }
   if (!quoted.ip) return std::nullopt;
   if (op.corruption == QuoteCorruption::kSwapAddresses) std::swap(quoted.ip->src, quoted.ip->dst);
 

@@ -16,7 +16,9 @@ namespace ctc::fuzz {
 // A frame injected earlier in the run and what the reference made of it.
 struct SentFrame {
   Packet injected;
-  std::optional<Packet> emitted;  // the reference's first output, parsed (after NAT)
+  // The reference's first output (after NAT), empty if it dropped the frame.
+  // Kept as bytes and parsed only when an ICMP error quotes it: most are never quoted.
+  std::vector<uint8_t> emitted;
 };
 
 // The packet an injecting op describes; nullopt for an ICMP error when

@@ -58,9 +58,10 @@ std::vector<std::string> features_of(const Input& input, const PipelineSpec& spe
 
 }  // namespace
 
-DiffHarness::DiffHarness(const std::string& sut_id) : sut_id_(sut_id) {
+DiffHarness::DiffHarness(const std::string& sut_id, const AdapterOptions& options)
+    : sut_id_(sut_id) {
   reference_ = make_adapter("reference", AdapterOptions{}).value();
-  auto sut = make_adapter(sut_id, AdapterOptions{});
+  auto sut = make_adapter(sut_id, options);
   if (sut.ok()) {
     sut_ = std::move(sut).value();
   } else {
@@ -74,6 +75,12 @@ DiffHarness::DiffHarness(const std::string& sut_id) : sut_id_(sut_id) {
   sut_caps_ = sut_->capabilities();
 }
 
+DiffHarness::DiffHarness(std::unique_ptr<Adapter> sut, std::string sut_id)
+    : sut_(std::move(sut)), sut_id_(std::move(sut_id)) {
+  reference_ = make_adapter("reference", AdapterOptions{}).value();
+  sut_caps_ = sut_->capabilities();
+}
+
 DiffHarness::~DiffHarness() {
   reference_->shutdown();
   sut_->shutdown();
@@ -82,15 +89,16 @@ DiffHarness::~DiffHarness() {
 std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* record) {
   const PipelineSpec spec = pipeline_spec(input.header);
   const Profile& prof = profile(input.header);
-  if (!sut_caps_.profiles.empty() &&
-      std::find(sut_caps_.profiles.begin(), sut_caps_.profiles.end(), prof.name) ==
-          sut_caps_.profiles.end()) {
+  if (!sut_caps_.profiles.empty() && std::find(sut_caps_.profiles.begin(), sut_caps_.profiles.end(),
+                                               prof.name) == sut_caps_.profiles.end()) {
     return std::nullopt;  // the system does not claim this profile's semantics
   }
-  const ScenarioSetup setup{.ports = pipeline_ports(), .flows = pipeline_flows(spec), .profile = &prof};
+  const ScenarioSetup setup{
+      .ports = pipeline_ports(), .flows = pipeline_flows(spec), .profile = &prof};
   if (record != nullptr) {
     record->name = input_name(input);
-    record->description = std::string("fuzz_differential: ") + to_string(spec.kind) + " on " + prof.name;
+    record->description =
+        std::string("fuzz_differential: ") + to_string(spec.kind) + " on " + prof.name;
     record->profiles = {prof.name};
     record->features = features_of(input, spec);
     record->ports = setup.ports;
@@ -115,6 +123,11 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
       if (!packet) continue;
       const std::vector<uint8_t> frame = serialize_frame(*packet);
       const Port port{static_cast<uint16_t>(op.to_port2 ? 2 : 1)};
+      if (record != nullptr) {
+        std::ostringstream source;
+        source << *packet;
+        record_step(record, InjectStep{.port = port, .frame = frame, .source = source.str()});
+      }
       auto ref = reference_->inject(port, frame);
       auto sut = sut_->inject(port, frame);
       if (!ref.ok() || !sut.ok()) {
@@ -122,17 +135,19 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
           return DiffDivergence{step, "error", ref.ok() ? "accepted" : ref.error().message,
                                 sut.ok() ? "accepted" : sut.error().message};
         }
-        continue;  // both refuse the frame alike
+        // Both refuse the frame alike: the step stays in the recording (with
+        // no expectation) and counts, so step numbers match the scenario.
+        ++step;
+        continue;
       }
       if (record != nullptr) {
-        std::ostringstream source;
-        source << *packet;
-        InjectStep inject{.port = port, .frame = frame, .source = source.str()};
+        // The reference's answer becomes the scenario's expectation, so the
+        // saved case reads like a hand-written one.
+        InjectExpectation& expect = std::get<InjectStep>(record->steps.back()).expect;
         std::vector<Port> ports;
         for (const OutputFrame& f : ref->outputs) ports.push_back(f.port);
-        inject.expect.output_ports = ports;
-        if (ref->classification) inject.expect.ct_state = ref->classification;
-        record->steps.push_back(std::move(inject));
+        expect.output_ports = ports;
+        if (ref->classification) expect.ct_state = ref->classification;
       }
       if (ref->outputs != sut->outputs) {
         return DiffDivergence{step, "outputs", describe_outputs(ref->outputs),
@@ -143,14 +158,11 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
                               describe_state(sut->classification)};
       }
       SentFrame sent{.injected = std::move(*packet)};
-      if (!ref->outputs.empty()) {
-        auto emitted = parse_frame(ref->outputs.front().bytes);
-        if (emitted.ok()) sent.emitted = std::move(emitted).value();
-      }
+      if (!ref->outputs.empty()) sent.emitted = std::move(ref->outputs.front().bytes);
       history.push_back(std::move(sent));
     } else if (op.kind == OpKind::kAdvance) {
       const Duration d = advance_duration(op, prof);
-      if (record != nullptr) record->steps.push_back(AdvanceStep{d});
+      record_step(record, AdvanceStep{d});
       const Status a = reference_->advance(d);
       const Status b = sut_->advance(d);
       if (a.ok() != b.ok()) {
@@ -160,7 +172,7 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
     } else {
       std::optional<Zone> zone;
       if (op.kind == OpKind::kFlushZone) zone = Zone{op.second_zone ? spec.second_zone : spec.zone};
-      if (record != nullptr) record->steps.push_back(FlushStep{zone});
+      record_step(record, FlushStep{zone});
       const Status a = reference_->flush(zone);
       const Status b = sut_->flush(zone);
       if (a.ok() != b.ok()) {
@@ -171,7 +183,7 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
     ++step;
   }
 
-  if (record != nullptr) record->steps.push_back(CheckTableStep{});
+  record_step(record, CheckTableStep{});
   if (!sut_caps_.table_dump) return std::nullopt;
   auto ref_table = reference_->dump_table();
   auto sut_table = sut_->dump_table();
@@ -183,6 +195,12 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
     return DiffDivergence{step, "table", describe_table(*ref_table), describe_table(*sut_table)};
   }
   return std::nullopt;
+}
+
+void DiffHarness::record_step(Scenario* record, Step step) {
+  if (record == nullptr) return;
+  record->steps.push_back(std::move(step));
+  if (checkpoint_) checkpoint_(*record);
 }
 
 std::string input_name(const Input& input) {

@@ -4,11 +4,13 @@
 // Scenario, so that a divergence is saved as an ordinary regression case.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "adapters/adapter.h"
+#include "adapters/registry.h"
 #include "fuzz/diff_input.h"
 #include "reference/scenario/scenario.h"
 
@@ -26,7 +28,10 @@ class DiffHarness {
   // `sut_id` is made with make_adapter(); when that fails (the engine is not
   // part of this build) the reference runs against itself and a warning is
   // printed once, so the target still fuzzes the oracle for crashes.
-  explicit DiffHarness(const std::string& sut_id);
+  explicit DiffHarness(const std::string& sut_id, const AdapterOptions& options = {});
+  // A system under test made by the caller (e.g. the builtin engine with a
+  // planted fault, to show the target catches it).
+  DiffHarness(std::unique_ptr<Adapter> sut, std::string sut_id);
   ~DiffHarness();
 
   const std::string& sut_id() const { return sut_id_; }
@@ -35,7 +40,17 @@ class DiffHarness {
   // written into it as steps (ports, flows, profile and origin included).
   std::optional<DiffDivergence> run(const Input& input, Scenario* record = nullptr);
 
+  // Called with the recorded scenario each time a step is recorded, before
+  // the adapters run it: a crash inside an adapter then still leaves the
+  // steps that led to it (the crashing step last, without expectations).
+  void set_checkpoint(std::function<void(const Scenario&)> checkpoint) {
+    checkpoint_ = std::move(checkpoint);
+  }
+
  private:
+  void record_step(Scenario* record, Step step);
+
+  std::function<void(const Scenario&)> checkpoint_;
   std::unique_ptr<Adapter> reference_;
   std::unique_ptr<Adapter> sut_;
   std::string sut_id_;

@@ -177,6 +177,7 @@ Input decode(std::span<const uint8_t> bytes) {
   if (bytes.size() >= 1) {
     in.header.pipeline = static_cast<PipelineKind>(bytes[0] & 3);
     in.header.ovs_profile = bytes[0] & 4;
+    in.header.mirrored = bytes[0] & 8;
   }
   if (bytes.size() >= 2) {
     in.header.zone_index = bytes[1] & 7;
@@ -198,12 +199,14 @@ Input decode(std::span<const uint8_t> bytes) {
 std::vector<uint8_t> encode(const Input& input) {
   std::vector<uint8_t> out(kHeaderSize + std::min(input.ops.size(), kMaxOps) * kOpSize);
   const Header& h = input.header;
-  out[0] = static_cast<uint8_t>(static_cast<uint8_t>(h.pipeline) | h.ovs_profile << 2);
+  out[0] =
+      static_cast<uint8_t>(static_cast<uint8_t>(h.pipeline) | h.ovs_profile << 2 | h.mirrored << 3);
   out[1] = static_cast<uint8_t>(h.zone_index | h.second_zone_index << 4);
   out[2] = static_cast<uint8_t>(h.nat_address | h.nat_ports << 2);
   for (size_t i = 0; i < input.ops.size() && i < kMaxOps; ++i) {
     const auto r = encode_op(input.ops[i]);
-    std::copy(r.begin(), r.end(), out.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + i * kOpSize));
+    std::copy(r.begin(), r.end(),
+              out.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + i * kOpSize));
   }
   return out;
 }
@@ -213,6 +216,7 @@ PipelineSpec pipeline_spec(const Header& h) {
   spec.kind = h.pipeline;
   spec.zone = static_cast<uint16_t>(h.zone_index + 1);
   spec.second_zone = static_cast<uint16_t>(h.second_zone_index + 1);
+  spec.mirrored = h.mirrored;
   switch (h.nat_address) {
     case 0: spec.nat_address = IpAddress::v4(192, 0, 2, 1); break;
     case 1: spec.nat_address = IpAddress::v4(10, 0, 0, 1); break;
@@ -263,11 +267,25 @@ uint16_t port_number(uint8_t index) {
 Duration profile_timeout(const Profile& p, uint8_t index) {
   const TcpTimeouts& t = p.timeouts.tcp;
   const Duration all[kTimeoutCount] = {
-      t.syn_sent,  t.syn_recv, t.established,  t.fin_wait,           t.close_wait,
-      t.last_ack,  t.time_wait, t.close,       t.syn_sent2,          t.retrans,
-      t.unacknowledged, p.timeouts.udp_first, p.timeouts.udp_replied, p.timeouts.udp_stream,
-      p.timeouts.icmp_first, p.timeouts.icmp_reply, p.timeouts.other_first,
-      p.timeouts.other_replied, p.timeouts.udp_stream_after,
+      t.syn_sent,
+      t.syn_recv,
+      t.established,
+      t.fin_wait,
+      t.close_wait,
+      t.last_ack,
+      t.time_wait,
+      t.close,
+      t.syn_sent2,
+      t.retrans,
+      t.unacknowledged,
+      p.timeouts.udp_first,
+      p.timeouts.udp_replied,
+      p.timeouts.udp_stream,
+      p.timeouts.icmp_first,
+      p.timeouts.icmp_reply,
+      p.timeouts.other_first,
+      p.timeouts.other_replied,
+      p.timeouts.udp_stream_after,
   };
   return all[index % kTimeoutCount];
 }
@@ -281,7 +299,7 @@ Duration advance_duration(const Op& op, const Profile& p) {
   }
   const Duration base = profile_timeout(p, op.timeout_index);
   static constexpr Duration kNudges[kNudgeCount - 1] = {
-      Duration::seconds(-1), Duration::millis(-1), Duration{-1}, Duration{0},
+      Duration::seconds(-1), Duration::millis(-1), Duration{-1},        Duration{0},
       Duration{1},           Duration::millis(1),  Duration::seconds(1)};
   const Duration d = op.nudge < kNudgeCount - 1 ? base + kNudges[op.nudge] : base + base;
   return d.ns < 0 ? Duration{0} : d;

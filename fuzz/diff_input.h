@@ -8,6 +8,7 @@
 //     h0  bits 0-1 pipeline: 0 firewall, 1 zone-per-port, 2 snat-gateway,
 //                            3 dnat-balancer (properties/programs.h)
 //         bit  2   profile:  0 linux, 1 ovs-userspace
+//         bit  3   mirrored: ports 1 and 2 swap roles (PipelineSpec::mirrored)
 //     h1  bits 0-2 zone - 1;  bits 4-6 second zone - 1 (zones 1..8, may be equal)
 //     h2  bits 0-1 NAT address: 192.0.2.1, 10.0.0.1 (an inside host: collisions),
 //                  fd00:ff::1, 172.16.0.1 (an outside host)
@@ -95,6 +96,7 @@ inline constexpr uint8_t kNudgeCount = 8;
 struct Header {
   PipelineKind pipeline = PipelineKind::kFirewall;
   bool ovs_profile = false;
+  bool mirrored = false;
   uint8_t zone_index = 0;         // zone = index + 1
   uint8_t second_zone_index = 1;  // 0..7
   uint8_t nat_address = 0;        // 0..3
@@ -110,9 +112,9 @@ struct Op {
   bool ipv6 = false;
   bool bad_l4_checksum = false;
   bool bad_ip_checksum = false;
-  uint8_t src = 0, dst = 0;          // endpoint indices
-  uint8_t sport = 0, dport = 0;      // port indices
-  uint16_t payload = 0;              // bytes after the L4 header
+  uint8_t src = 0, dst = 0;      // endpoint indices
+  uint8_t sport = 0, dport = 0;  // port indices
+  uint16_t payload = 0;          // bytes after the L4 header
   // TCP.
   uint8_t flags = 0;
   uint32_t seq = 0, ack = 0;
@@ -135,7 +137,7 @@ struct Op {
   bool quote_all = false;
   // Advance.
   AdvanceMode advance_mode = AdvanceMode::kMillis;
-  uint16_t amount = 0;      // ms, seconds, or the seconds part of kDays
+  uint16_t amount = 0;  // ms, seconds, or the seconds part of kDays
   uint8_t timeout_index = 0;
   uint8_t nudge = 0;
   uint8_t days = 0;

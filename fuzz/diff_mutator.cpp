@@ -34,11 +34,11 @@ Op random_op(Rng& rng) {
 // td_end, td_maxend, td_maxwin, td_scale), approximated from what was sent.
 struct Side {
   bool seen = false;
-  uint32_t end = 0;        // highest seq + len sent (SYN and FIN count one)
-  uint32_t ack = 0;        // last ack sent
-  uint32_t window = 0;     // last window, scaled
+  uint32_t end = 0;     // highest seq + len sent (SYN and FIN count one)
+  uint32_t ack = 0;     // last ack sent
+  uint32_t window = 0;  // last window, scaled
   uint32_t max_window = 1;
-  int wscale = -1;         // from its SYN, -1 if none
+  int wscale = -1;  // from its SYN, -1 if none
 };
 
 bool same_flow(const Op& a, const Op& b) {
@@ -66,7 +66,8 @@ std::array<Side, 2> conversation(const std::vector<Op>& ops, size_t at) {
     if (s == nullptr) continue;
     const bool syn = op.flags & tcp_flag::kSyn;
     if (syn) s->wscale = op.wscale <= 14 ? op.wscale : -1;
-    const uint32_t end = op.seq + op.payload + (syn ? 1 : 0) + ((op.flags & tcp_flag::kFin) ? 1 : 0);
+    const uint32_t end =
+        op.seq + op.payload + (syn ? 1 : 0) + ((op.flags & tcp_flag::kFin) ? 1 : 0);
     if (!s->seen || static_cast<int32_t>(end - s->end) > 0) s->end = end;
     if (op.flags & tcp_flag::kAck) s->ack = op.ack;
     s->window = op.window;
@@ -89,10 +90,18 @@ uint32_t edge_seq(const std::array<Side, 2>& c, const Op& op, Rng& rng) {
   const int32_t delta = pick<int32_t>(rng, {-1, 0, 0, 1});
   uint32_t base = op.seq;
   switch (rng() % 5) {
-    case 0: if (me.seen) base = me.end; break;
-    case 1: if (peer.seen) base = peer.ack; break;
-    case 2: if (peer.seen) base = peer.ack + peer.window - op.payload; break;  // last byte fits
-    case 3: if (me.seen) base = me.end - peer.max_window; break;  // td_end - td_maxwin
+    case 0:
+      if (me.seen) base = me.end;
+      break;
+    case 1:
+      if (peer.seen) base = peer.ack;
+      break;
+    case 2:
+      if (peer.seen) base = peer.ack + peer.window - op.payload;
+      break;  // last byte fits
+    case 3:
+      if (me.seen) base = me.end - peer.max_window;
+      break;  // td_end - td_maxwin
     default: base = op.seq + pick<uint32_t>(rng, {0x80000000u, 0xffffffffu, 1u << 16}); break;
   }
   return base + static_cast<uint32_t>(delta);
@@ -106,9 +115,15 @@ uint32_t edge_ack(const std::array<Side, 2>& c, const Op& op, Rng& rng) {
   const int32_t delta = pick<int32_t>(rng, {-1, 0, 0, 1});
   uint32_t base = op.ack;
   switch (rng() % 4) {
-    case 0: if (peer.seen) base = peer.end; break;
-    case 1: if (peer.seen) base = peer.end - me.max_window; break;  // MAXACKWINDOW-ish
-    case 2: if (me.seen) base = me.ack; break;
+    case 0:
+      if (peer.seen) base = peer.end;
+      break;
+    case 1:
+      if (peer.seen) base = peer.end - me.max_window;
+      break;  // MAXACKWINDOW-ish
+    case 2:
+      if (me.seen) base = me.ack;
+      break;
     default: base = op.ack + pick<uint32_t>(rng, {0x80000000u, 0xffffffffu, 1u << 16}); break;
   }
   return base + static_cast<uint32_t>(delta);
@@ -124,7 +139,9 @@ Op follow_up(const std::vector<Op>& ops, size_t from, Rng& rng) {
   op.flags = pick<uint8_t>(rng, {tcp_flag::kSyn, tcp_flag::kSyn | tcp_flag::kAck, tcp_flag::kAck,
                                  tcp_flag::kPsh | tcp_flag::kAck, tcp_flag::kFin | tcp_flag::kAck,
                                  tcp_flag::kRst, tcp_flag::kRst | tcp_flag::kAck});
-  op.payload = (op.flags & (tcp_flag::kSyn | tcp_flag::kRst)) ? 0 : pick<uint16_t>(rng, {0, 0, 1, 100, 1460});
+  op.payload = (op.flags & (tcp_flag::kSyn | tcp_flag::kRst))
+                   ? 0
+                   : pick<uint16_t>(rng, {0, 0, 1, 100, 1460});
   if (c[0].seen) op.seq = c[0].end;
   if (c[1].seen) op.ack = c[1].end;
   if (!(op.flags & tcp_flag::kAck)) op.ack = 0;
@@ -152,14 +169,17 @@ void mutate_tcp(std::vector<Op>& ops, size_t i, Rng& rng) {
     case 1: op.seq = edge_seq(conversation(ops, i), op, rng); break;
     case 2: op.ack = edge_ack(conversation(ops, i), op, rng); break;
     case 3: op.wscale = static_cast<uint8_t>(rng() % 16); break;  // 15: no option
-    case 4: op.window = pick<uint16_t>(rng, {0, 1, 512, 2048, 65535, static_cast<uint16_t>(rng())}); break;
+    case 4:
+      op.window = pick<uint16_t>(rng, {0, 1, 512, 2048, 65535, static_cast<uint16_t>(rng())});
+      break;
     default: {
       const auto c = conversation(ops, i);
       // Exactly filling the peer's window is the interesting boundary.
       const uint32_t room = c[1].seen ? c[1].ack + c[1].window - op.seq : 0;
-      op.payload = pick<uint16_t>(rng, {0, 1, 536, static_cast<uint16_t>(kMaxPayload),
-                                        static_cast<uint16_t>(std::min<uint32_t>(room, kMaxPayload)),
-                                        static_cast<uint16_t>(std::min<uint32_t>(room + 1, kMaxPayload))});
+      op.payload =
+          pick<uint16_t>(rng, {0, 1, 536, static_cast<uint16_t>(kMaxPayload),
+                               static_cast<uint16_t>(std::min<uint32_t>(room, kMaxPayload)),
+                               static_cast<uint16_t>(std::min<uint32_t>(room + 1, kMaxPayload))});
       break;
     }
   }
@@ -190,7 +210,13 @@ void mutate_error(Op& op, Rng& rng) {
 void mutate_header(Header& h, Rng& rng) {
   switch (rng() % 4) {
     case 0: h.pipeline = static_cast<PipelineKind>(rng() % 4); break;
-    case 1: h.ovs_profile = !h.ovs_profile; break;
+    case 1:
+      if (chance(rng, 2)) {
+        h.ovs_profile = !h.ovs_profile;
+      } else {
+        h.mirrored = !h.mirrored;
+      }
+      break;
     case 2:
       h.zone_index = static_cast<uint8_t>(rng() % 8);
       h.second_zone_index = static_cast<uint8_t>(rng() % 8);
@@ -256,7 +282,13 @@ void mutate_input(Input& input, Rng& rng, size_t max_ops) {
       }
       break;
     case 9:
-      if (auto i = random_index_of(ops, OpKind::kIcmpError, rng)) mutate_error(ops[*i], rng);
+      if (auto i = random_index_of(ops, OpKind::kIcmpError, rng)) {
+        mutate_error(ops[*i], rng);
+      } else if (n > 0 && n < max_ops) {  // an error about something already sent
+        Op op{.kind = OpKind::kIcmpError, .to_port2 = chance(rng, 2), .src = 4,
+              .to_quoted_source = true, .quote_output = chance(rng, 2)};
+        ops.push_back(op);
+      }
       break;
     case 10: mutate_header(input.header, rng); break;
     default:

@@ -12,6 +12,11 @@
 //
 // Environment:
 //   CTC_FUZZ_SUT           adapter to compare (default "builtin")
+//   CTC_FUZZ_EXTERNAL_CMD  with CTC_FUZZ_SUT=external: the program to start
+//                          (adapters/external/PROTOCOL.md)
+//   CTC_FUZZ_FAULT         plant one of the builtin engine's deliberate bugs
+//                          (adapters/builtin/fast_conntrack.h Fault, by name,
+//                          e.g. no-window-check): shows the target finds it
 //   CTC_FUZZ_ARTIFACT_DIR  where divergences go (default ./fuzz-divergence)
 //   CTC_FUZZ_SCENARIO_OUT  if set, every input run is also saved there as a
 //                          scenario, divergent or not (promote uses it for
@@ -20,8 +25,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 
+#include "adapters/builtin/builtin_adapter.h"
 #include "fuzz/diff_harness.h"
 #include "fuzz/diff_input.h"
 #include "fuzz/diff_mutator.h"
@@ -36,23 +43,51 @@ const char* env_or(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
+std::unique_ptr<DiffHarness> make_harness() {
+  const std::string fault = env_or("CTC_FUZZ_FAULT", "");
+  if (fault.empty()) {
+    return std::make_unique<DiffHarness>(
+        env_or("CTC_FUZZ_SUT", "builtin"),
+        ctc::AdapterOptions{.external_command = env_or("CTC_FUZZ_EXTERNAL_CMD", "")});
+  }
+  for (auto f : {ctc::BuiltinFault::kReplyTupleNotSwapped, ctc::BuiltinFault::kNoWindowCheck,
+                 ctc::BuiltinFault::kIcmpErrorsNeverRelated,
+                 ctc::BuiltinFault::kTimeoutOffByOneState, ctc::BuiltinFault::kZoneIgnoredInKey}) {
+    if (fault == ctc::builtin::to_string(f)) {
+      return std::make_unique<DiffHarness>(ctc::make_builtin_adapter({.fault = f}),
+                                           "builtin+" + fault);
+    }
+  }
+  std::fprintf(stderr, "fuzz_differential: unknown CTC_FUZZ_FAULT '%s'\n", fault.c_str());
+  std::exit(2);
+}
+
 // Adapters are made once: load() at the start of every run resets them, so
 // runs stay independent (and reproducible) without paying for construction.
 DiffHarness& harness() {
-  static DiffHarness h(env_or("CTC_FUZZ_SUT", "builtin"));
-  return h;
+  static const std::unique_ptr<DiffHarness> h = make_harness();
+  return *h;
 }
 
-std::string save(const ctc::Scenario& scenario, const ctc::fuzz::Input& input, const std::string& dir) {
+std::string save(const ctc::Scenario& scenario, const ctc::fuzz::Input& input,
+                 const std::string& dir) {
   auto path = ctc::save_scenario(scenario, dir);
   if (!path.ok()) {
-    std::fprintf(stderr, "fuzz_differential: cannot save scenario: %s\n", path.error().message.c_str());
+    std::fprintf(stderr, "fuzz_differential: cannot save scenario: %s\n",
+                 path.error().message.c_str());
     return "";
   }
   const std::vector<uint8_t> bytes = ctc::fuzz::encode(input);
   std::ofstream(dir + "/" + scenario.name + ".input", std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return *path;
+}
+
+// The saved scenario's description line.
+std::string summary(const ctc::fuzz::DiffDivergence& d) {
+  return harness().sut_id() + " diverges from the reference (" + d.aspect + ") at step " +
+         std::to_string(d.step + 1);
 }
 
 }  // namespace
@@ -60,9 +95,15 @@ std::string save(const ctc::Scenario& scenario, const ctc::fuzz::Input& input, c
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ctc::fuzz::Input input = ctc::fuzz::decode({data, size});
   if (const char* out = std::getenv("CTC_FUZZ_SCENARIO_OUT")) {
+    // Saved at every step, so that a crash inside an adapter leaves the
+    // scenario up to the crashing step behind.
+    const std::string dir = out;
+    harness().set_checkpoint([&](const ctc::Scenario& s) { save(s, input, dir); });
     ctc::Scenario scenario;
-    harness().run(input, &scenario);
-    save(scenario, input, out);
+    const auto divergence = harness().run(input, &scenario);
+    harness().set_checkpoint(nullptr);
+    if (divergence) scenario.description = summary(*divergence);
+    save(scenario, input, dir);
   }
   if (!harness().run(input)) return 0;
 
@@ -73,15 +114,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "fuzz_differential: divergence did not reproduce on replay\n");
     std::abort();
   }
-  scenario.description = harness().sut_id() + " diverges from the reference (" +
-                         divergence->aspect + ")";
-  const std::string path = save(scenario, input, env_or("CTC_FUZZ_ARTIFACT_DIR", "./fuzz-divergence"));
+  scenario.description = summary(*divergence);
+  const std::string path =
+      save(scenario, input, env_or("CTC_FUZZ_ARTIFACT_DIR", "./fuzz-divergence"));
   const ctc::Profile& profile = ctc::fuzz::profile(input.header);
+  const std::string& id = harness().sut_id();
+  const std::string adapter = id.substr(0, id.find('+'));  // a planted fault is not an adapter id
   std::fprintf(stderr,
                "fuzz_differential: %s\nscenario: %s\nreplay: ctconform replay %s --adapter %s "
                "--profile %s\n",
                ctc::fuzz::describe(*divergence, scenario, harness().sut_id()).c_str(), path.c_str(),
-               path.c_str(), harness().sut_id().c_str(), profile.name.c_str());
+               path.c_str(), adapter.c_str(), profile.name.c_str());
   std::abort();
 }
 

@@ -38,7 +38,8 @@ void check_round_trip(const ctc::FlowRule& rule) {
   const std::string again_text =
       rule.text.substr(0, at) + "actions=" + (printed.empty() ? "drop" : printed);
   auto again = ctc::parse_flow_program(again_text);
-  if (!again.ok() || again->rules.size() != 1 || !same_actions(again->rules[0].actions, rule.actions)) {
+  if (!again.ok() || again->rules.size() != 1 ||
+      !same_actions(again->rules[0].actions, rule.actions)) {
     std::fprintf(stderr, "flow round trip failed\n  written: %s\n  printed: %s\n  %s\n",
                  rule.text.c_str(), again_text.c_str(),
                  again.ok() ? "actions differ" : again.error().message.c_str());

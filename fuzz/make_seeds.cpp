@@ -48,7 +48,8 @@ std::string hash_name(const std::vector<uint8_t>& bytes) {
 void write_seed(const fs::path& dir, const std::vector<uint8_t>& bytes) {
   fs::create_directories(dir);
   std::ofstream(dir / hash_name(bytes), std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
@@ -99,7 +100,9 @@ Op advance_op(Duration d, const Profile& prof) {
   Op op{.kind = OpKind::kAdvance};
   for (uint8_t t = 0; t < kTimeoutCount; ++t) {
     for (uint8_t n = 0; n < kNudgeCount; ++n) {
-      Op probe{.kind = OpKind::kAdvance, .advance_mode = AdvanceMode::kTimeout, .timeout_index = t,
+      Op probe{.kind = OpKind::kAdvance,
+               .advance_mode = AdvanceMode::kTimeout,
+               .timeout_index = t,
                .nudge = n};
       if (advance_duration(probe, prof) == d) return probe;
     }
@@ -228,8 +231,8 @@ std::optional<Input> encode_scenario(const Scenario& s, bool ovs) {
       in.ops.push_back(advance_op(advance->duration, profile(in.header)));
     } else if (const auto* flush = std::get_if<FlushStep>(&step)) {
       Op op{.kind = flush->zone ? OpKind::kFlushZone : OpKind::kFlush};
-      op.second_zone = flush->zone && flush->zone->value == spec.second_zone &&
-                       spec.second_zone != spec.zone;
+      op.second_zone =
+          flush->zone && flush->zone->value == spec.second_zone && spec.second_zone != spec.zone;
       in.ops.push_back(op);
     }
   }
@@ -239,10 +242,19 @@ std::optional<Input> encode_scenario(const Scenario& s, bool ovs) {
 
 Op tcp(bool reply, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t payload = 0,
        uint8_t wscale = 15) {
-  Op op{.kind = OpKind::kTcp, .to_port2 = reply, .src = uint8_t(reply ? 2 : 0),
-        .dst = uint8_t(reply ? 0 : 2), .sport = uint8_t(reply ? 2 : 0),
-        .dport = uint8_t(reply ? 0 : 2), .payload = payload, .flags = flags, .seq = seq,
-        .ack = ack, .window = 2048, .wscale = wscale, .mss = (flags & tcp_flag::kSyn) != 0};
+  Op op{.kind = OpKind::kTcp,
+        .to_port2 = reply,
+        .src = uint8_t(reply ? 2 : 0),
+        .dst = uint8_t(reply ? 0 : 2),
+        .sport = uint8_t(reply ? 2 : 0),
+        .dport = uint8_t(reply ? 0 : 2),
+        .payload = payload,
+        .flags = flags,
+        .seq = seq,
+        .ack = ack,
+        .window = 2048,
+        .wscale = wscale,
+        .mss = (flags & tcp_flag::kSyn) != 0};
   return op;
 }
 
@@ -264,17 +276,35 @@ std::vector<Input> synthetic_inputs() {
                 tcp(false, kFin | kAck, 1101, 5001),
                 tcp(true, kFin | kAck, 5001, 1102),
                 tcp(false, kAck, 1102, 5002),
-                Op{.kind = OpKind::kAdvance, .advance_mode = AdvanceMode::kTimeout,
-                   .timeout_index = 6, .nudge = 2},
+                Op{.kind = OpKind::kAdvance,
+                   .advance_mode = AdvanceMode::kTimeout,
+                   .timeout_index = 6,
+                   .nudge = 2},
                 Op{.kind = OpKind::kUdp, .src = 1, .dst = 3, .sport = 1, .dport = 3, .payload = 20},
-                Op{.kind = OpKind::kIcmpError, .to_port2 = true, .src = 4, .dst = 1,
-                   .to_quoted_source = true, .quote_output = true},
-                Op{.kind = OpKind::kIcmpEcho, .ipv6 = true, .src = 0, .dst = 2, .echo_id = 7,
+                Op{.kind = OpKind::kIcmpError,
+                   .to_port2 = true,
+                   .src = 4,
+                   .dst = 1,
+                   .to_quoted_source = true,
+                   .quote_output = true},
+                Op{.kind = OpKind::kIcmpEcho,
+                   .ipv6 = true,
+                   .src = 0,
+                   .dst = 2,
+                   .echo_id = 7,
                    .echo_seq = 1},
-                Op{.kind = OpKind::kIcmpEcho, .to_port2 = true, .ipv6 = true, .src = 2, .dst = 0,
-                   .echo_reply = true, .echo_id = 7, .echo_seq = 1},
-                Op{.kind = OpKind::kAdvance, .advance_mode = AdvanceMode::kTimeout,
-                   .timeout_index = 11, .nudge = 4},
+                Op{.kind = OpKind::kIcmpEcho,
+                   .to_port2 = true,
+                   .ipv6 = true,
+                   .src = 2,
+                   .dst = 0,
+                   .echo_reply = true,
+                   .echo_id = 7,
+                   .echo_seq = 1},
+                Op{.kind = OpKind::kAdvance,
+                   .advance_mode = AdvanceMode::kTimeout,
+                   .timeout_index = 11,
+                   .nudge = 4},
                 Op{.kind = OpKind::kFlushZone}};
       out.push_back(in);
     }
@@ -332,8 +362,8 @@ int main(int argc, char** argv) {
   }
   std::remove(tmp_pcap.c_str());
   for (uint8_t kind = 0; kind < 4; ++kind) {
-    programs.insert(pipeline_flows(pipeline_spec(Header{.pipeline = static_cast<PipelineKind>(kind),
-                                                        .nat_ports = 2})));
+    programs.insert(pipeline_flows(
+        pipeline_spec(Header{.pipeline = static_cast<PipelineKind>(kind), .nat_ports = 2})));
   }
   for (const std::string& p : programs) write_seed(out / "fuzz_flow_parser", bytes_of(p));
   for (const Input& in : synthetic_inputs()) write_seed(out / "fuzz_differential", encode(in));

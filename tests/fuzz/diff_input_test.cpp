@@ -1,4 +1,6 @@
 // fuzz_differential's input format, mutator and harness (fuzz/diff_*.h).
+#include "fuzz/diff_input.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -7,7 +9,6 @@
 #include <iterator>
 
 #include "fuzz/diff_harness.h"
-#include "fuzz/diff_input.h"
 #include "fuzz/diff_mutator.h"
 
 namespace ctc::fuzz {
@@ -17,18 +18,17 @@ std::vector<uint8_t> canonical(std::span<const uint8_t> bytes) { return encode(d
 
 TEST(DiffInput, TcpRecordDecodesFieldByField) {
   std::vector<uint8_t> bytes = {0x02, 0x21, 0x00, 0x00};  // snat-gateway, zones 2 and 3
-  const std::vector<uint8_t> record = {
-      0x00,                    // TCP
-      0x01,                    // port 2, IPv4
-      0x02,                    // src 2 (172.16.0.1), dst 0 (10.0.0.1)
-      0x02,                    // sport 2 (80), dport 0 (40000)
-      0x12,                    // SYN|ACK
-      0x00, 0x00, 0x13, 0x88,  // seq 5000
-      0x00, 0x00, 0x03, 0xe9,  // ack 1001
-      0x08, 0x00,              // window 2048
-      0x17,                    // wscale 7, MSS
-      0x00, 0x00,              // no payload
-      0x00, 0x00};
+  const std::vector<uint8_t> record = {0x00,              // TCP
+                                       0x01,              // port 2, IPv4
+                                       0x02,              // src 2 (172.16.0.1), dst 0 (10.0.0.1)
+                                       0x02,              // sport 2 (80), dport 0 (40000)
+                                       0x12,              // SYN|ACK
+                                       0x00, 0x00, 0x13, 0x88,  // seq 5000
+                                       0x00, 0x00, 0x03, 0xe9,  // ack 1001
+                                       0x08, 0x00,              // window 2048
+                                       0x17,                    // wscale 7, MSS
+                                       0x00, 0x00,              // no payload
+                                       0x00, 0x00};
   bytes.insert(bytes.end(), record.begin(), record.end());
   const Input in = decode(bytes);
   EXPECT_EQ(in.header.pipeline, PipelineKind::kSnatGateway);
@@ -58,11 +58,13 @@ TEST(DiffInput, ShortTailAndOpsBeyondSixtyFourAreIgnored) {
 
 TEST(DiffInput, AdvanceAimsAtProfileTimeouts) {
   // linux established is 5 days (nf_conntrack_proto_tcp.c tcp_timeouts[]); nudge 4 is +1ns.
-  const Op op{.kind = OpKind::kAdvance, .advance_mode = AdvanceMode::kTimeout, .timeout_index = 2,
+  const Op op{.kind = OpKind::kAdvance,
+              .advance_mode = AdvanceMode::kTimeout,
+              .timeout_index = 2,
               .nudge = 4};
   EXPECT_EQ(advance_duration(op, linux_profile()).ns, 5 * 86400 * 1'000'000'000LL + 1);
-  const Op days{.kind = OpKind::kAdvance, .advance_mode = AdvanceMode::kDays, .amount = 10,
-                .days = 2};
+  const Op days{
+      .kind = OpKind::kAdvance, .advance_mode = AdvanceMode::kDays, .amount = 10, .days = 2};
   EXPECT_EQ(advance_duration(days, linux_profile()), Duration::seconds(2 * 86400 + 10));
 }
 
