@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/process.hpp>
@@ -53,11 +54,23 @@ std::string read_file(const std::string& path) {
 }
 
 // What must never change on the host.
+
+// The names in `ip netns list` that belong to process `pid` (ctc-<pid>-<n>).
+std::string namespaces_of(int pid) {
+  std::istringstream in(host({"ip", "netns", "list"}));
+  const std::string prefix = "ctc-" + std::to_string(pid) + "-";
+  std::string mine;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) mine += line + "\n";
+  }
+  return mine;
+}
+
 struct HostState {
   std::string ruleset, netns, conntrack_count, ip_forward, be_liberal, syn_sent;
   static HostState capture() {
     return {host({"nft", "list", "ruleset"}),
-            host({"ip", "netns", "list"}),
+            namespaces_of(::getpid()),
             read_file("/proc/sys/net/netfilter/nf_conntrack_count"),
             read_file("/proc/sys/net/ipv4/ip_forward"),
             read_file("/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal"),
@@ -291,7 +304,6 @@ TEST(LinuxNetfilterAdapter, CleanupLeavesNoNamespaceAndTheHostUnchanged) {
 // A child killed by SIGTERM mid-scenario leaves no namespace behind.
 TEST(LinuxNetfilterAdapter, SigtermRemovesTheNamespace) {
   SKIP_UNLESS_PRIVILEGED();
-  const std::string before = host({"ip", "netns", "list"});
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   namespace bp = boost::process;
   bp::ipstream out;
@@ -311,10 +323,12 @@ TEST(LinuxNetfilterAdapter, SigtermRemovesTheNamespace) {
     }
   }
   ASSERT_TRUE(ready);
-  EXPECT_NE(host({"ip", "netns", "list"}), before);
+  // Only the child's own namespaces count: other test processes (ctest -j)
+  // create and remove theirs at the same time.
+  EXPECT_NE(namespaces_of(child.id()), "");
   ::kill(child.id(), SIGTERM);
   child.wait();
-  EXPECT_EQ(host({"ip", "netns", "list"}), before);
+  EXPECT_EQ(namespaces_of(child.id()), "");
 }
 
 TEST(LinuxNetfilterAdapterChild, HoldNamespaceUntilKilled) {
