@@ -93,7 +93,7 @@ struct FlowDatapath::Impl {
       note(depth, "table " + std::to_string(table) + ": no match, drop");
       return true;
     }
-    note(depth, "table " + std::to_string(table) + ": " + rule->text);
+    if (tracing) note(depth, "table " + std::to_string(table) + ": " + rule->text);
     return run_actions(p, *rule, depth);
   }
 
@@ -175,7 +175,7 @@ struct FlowDatapath::Impl {
       note(depth, "output:" + std::to_string(port) + ": no such port, dropped");
       return;
     }
-    note(depth, "output:" + std::to_string(port));
+    if (tracing) note(depth, "output:" + std::to_string(port));
     result->outputs.push_back(DatapathOutput{port, p.frame()});
   }
 
@@ -207,19 +207,21 @@ struct FlowDatapath::Impl {
       subject.modified = true;
     }
     subject.ct_visible = true;
-    std::string what = "ct(zone=" + std::to_string(request.zone.value) +
-                       (request.commit ? ",commit" : "") + (request.nat ? ",nat" : "") + ") -> " +
-                       (subject.ct.state.bits() ? subject.ct.state.to_string() : "-");
-    if (subject.ct.invalid_reason != InvalidReason::kNone) {
-      what += std::string(" (") + to_string(subject.ct.invalid_reason) + ")";
+    if (tracing) {  // the trace text is not built on the hot path
+      std::string what = "ct(zone=" + std::to_string(request.zone.value) +
+                         (request.commit ? ",commit" : "") + (request.nat ? ",nat" : "") + ") -> " +
+                         (subject.ct.state.bits() ? subject.ct.state.to_string() : "-");
+      if (subject.ct.invalid_reason != InvalidReason::kNone) {
+        what += std::string(" (") + to_string(subject.ct.invalid_reason) + ")";
+      }
+      note(depth, what);
     }
-    note(depth, what);
     if (subject.ct.drop_packet) {
       note(depth, "ct() failed: packet dropped");
       return false;
     }
     if (ct.table) {
-      note(depth, "recirculate to table " + std::to_string(*ct.table));
+      if (tracing) note(depth, "recirculate to table " + std::to_string(*ct.table));
       pending.push_back(Recirculation{std::move(copy), *ct.table, 0});
       p.ct_visible = false;
     } else {
@@ -255,7 +257,7 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
   first.raw.assign(frame.begin(), frame.end());
   first.packet = parse_for_pipeline(frame);
   first.in_port = in_port;
-  d.note(0, "in_port " + std::to_string(in_port));
+  if (want_trace) d.note(0, "in_port " + std::to_string(in_port));
   d.current_table_ = 0;
   d.run_table(first, 0, 0);
 
@@ -269,8 +271,10 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
       break;
     }
     result.classification = next.packet.ct.state;
-    d.note(0, "recirculated to table " + std::to_string(next.table) + " with ct_state=" +
-                  (next.packet.ct.state.bits() ? next.packet.ct.state.to_string() : "-"));
+    if (d.tracing) {
+      d.note(0, "recirculated to table " + std::to_string(next.table) + " with ct_state=" +
+                    (next.packet.ct.state.bits() ? next.packet.ct.state.to_string() : "-"));
+    }
     d.current_table_ = next.table;
     d.run_table(next.packet, next.table, 0);
   }
