@@ -55,6 +55,10 @@ struct ScenarioSetup {
   std::vector<PortDecl> ports;
   std::string flows;
   const Profile* profile = nullptr;
+  // InjectResult::trace is filled only when asked: building it costs more
+  // than tracking the packet, and callers that never show it (fuzzing,
+  // property runs) turn it off.
+  bool want_trace = true;
 };
 
 class Adapter {

@@ -94,7 +94,10 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
     return std::nullopt;  // the system does not claim this profile's semantics
   }
   const ScenarioSetup setup{
-      .ports = pipeline_ports(), .flows = pipeline_flows(spec), .profile = &prof};
+      .ports = pipeline_ports(),
+      .flows = pipeline_flows(spec),
+      .profile = &prof,
+      .want_trace = false};  // a divergence is described from outputs, states and tables
   if (record != nullptr) {
     record->name = input_name(input);
     record->description =

@@ -1,6 +1,10 @@
 #include "adapters/builtin/builtin_adapter.h"
 
+#include <optional>
+#include <string>
+
 #include "adapters/builtin/builtin_engine.h"
+#include "reference/flow/flow_program_cache.h"
 
 namespace ctc {
 namespace {
@@ -19,10 +23,11 @@ class BuiltinAdapter final : public Adapter {
 
   Status load(const ScenarioSetup& setup) override {
     if (setup.profile == nullptr) return invalid_argument("no profile given");
-    auto program = parse_flow_program(setup.flows);
+    auto program = programs_.get(setup.flows);
     if (!program.ok()) return invalid_argument("flows: " + program.error().message);
+    want_trace_ = setup.want_trace;
     engine_.reset();
-    engine_ = std::make_unique<builtin::BuiltinEngine>(*setup.profile, *program, options_.fault);
+    engine_ = std::make_unique<builtin::BuiltinEngine>(*setup.profile, **program, options_.fault);
     std::vector<uint16_t> ports;
     for (const PortDecl& p : setup.ports) ports.push_back(p.port.value);
     engine_->set_ports(ports);
@@ -33,7 +38,7 @@ class BuiltinAdapter final : public Adapter {
   Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
     if (!engine_) return internal_error("inject before load");
     result_.clear();
-    engine_->process(port.value, frame, now_, result_, /*want_trace=*/true);
+    engine_->process(port.value, frame, now_, result_, want_trace_);
     InjectResult out;
     out.outputs.reserve(result_.outputs.size());
     for (const builtin::EngineOutput& o : result_.outputs) {
@@ -70,6 +75,8 @@ class BuiltinAdapter final : public Adapter {
 
  private:
   BuiltinOptions options_;
+  FlowProgramCache programs_;
+  bool want_trace_ = true;
   std::unique_ptr<builtin::BuiltinEngine> engine_;
   builtin::BatchResult result_;
   int64_t now_ = 0;

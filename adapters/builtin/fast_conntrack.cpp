@@ -101,7 +101,7 @@ const char* to_string(Fault fault) {
 }
 
 FastConntrack::FastConntrack(const Profile& profile, std::optional<Fault> fault)
-    : profile_(profile), fault_(fault), index_(Pool{&conns_}), zone_count_(65536, 0) {
+    : profile_(profile), fault_(fault), index_(Pool{&conns_}) {
   knobs_.no_window_check = fault == Fault::kNoWindowCheck;
   knobs_.previous_state_timeout = fault == Fault::kTimeoutOffByOneState;
   conns_.reserve(1024);
@@ -147,7 +147,7 @@ void FastConntrack::erase(uint32_t slot) {
   Conn& c = conns_[slot];
   index_.erase(c.key[0], c.hash[0], slot);
   index_.erase(c.key[1], c.hash[1], slot);
-  --zone_count_[c.zone];
+  if (!zone_count_.empty()) --zone_count_[c.zone];
   --live_;
   c.id = 0;
   free_.push_back(slot);
@@ -457,7 +457,7 @@ void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key&
   if (!(c.key[1] == c.key[0]) || fault_ != Fault::kReplyTupleNotSwapped) {
     index_.assign(c.key[1], c.hash[1], IndexRef{slot, 1});
   }
-  ++zone_count_[zone];
+  if (!zone_count_.empty()) ++zone_count_[zone];
   ++live_;
   fill(c, slot, md);
   if (a.nat && c.nat()) md.state = md.state.with(apply_nat(f, c, 0, false));
@@ -474,7 +474,16 @@ bool FastConntrack::zone_full(uint16_t zone, int64_t now) {
 
 void FastConntrack::set_zone_limit(uint16_t zone, std::optional<size_t> limit) {
   std::erase_if(zone_limits_, [&](const auto& l) { return l.first == zone; });
-  if (limit) zone_limits_.emplace_back(zone, *limit);
+  if (!limit) return;
+  zone_limits_.emplace_back(zone, *limit);
+  if (zone_count_.empty()) {
+    // Counted only once some zone has a limit: a table of 64k counters
+    // zeroed for every load would cost more than a short scenario.
+    zone_count_.assign(65536, 0);
+    for (const Conn& c : conns_) {
+      if (c.id != 0) ++zone_count_[c.zone];
+    }
+  }
 }
 
 void FastConntrack::reap(int64_t now, std::optional<uint16_t> only_zone) {
@@ -490,7 +499,7 @@ void FastConntrack::flush() {
   for (Conn& c : conns_) c.id = 0;
   conns_.clear();
   free_.clear();
-  std::fill(zone_count_.begin(), zone_count_.end(), 0);
+  std::fill(zone_count_.begin(), zone_count_.end(), 0);  // empty without zone limits
   live_ = 0;
 }
 

@@ -143,7 +143,8 @@ class FastConntrack {
   std::vector<Conn> conns_;
   std::vector<uint32_t> free_;
   ConnIndex<Pool> index_;
-  std::vector<uint32_t> zone_count_;  // stored (possibly expired) connections per zone
+  // Stored (possibly expired) connections per zone; empty until a zone has a limit.
+  std::vector<uint32_t> zone_count_;
   std::vector<std::pair<uint16_t, size_t>> zone_limits_;
   size_t live_ = 0;
   uint64_t next_id_ = 1;

@@ -1,8 +1,10 @@
 #include "adapters/reference/reference_adapter.h"
 
 #include <optional>
+#include <string>
 
 #include "reference/flow/flow_datapath.h"
+#include "reference/flow/flow_program_cache.h"
 
 namespace ctc {
 namespace {
@@ -19,9 +21,10 @@ class ReferenceAdapter final : public Adapter {
 
   Status load(const ScenarioSetup& setup) override {
     if (setup.profile == nullptr) return invalid_argument("no profile given");
-    auto program = parse_flow_program(setup.flows);
+    auto program = programs_.get(setup.flows);
     if (!program.ok()) return invalid_argument("flows: " + program.error().message);
-    datapath_.emplace(*setup.profile, std::move(program).value());
+    want_trace_ = setup.want_trace;
+    datapath_.emplace(*setup.profile, **program);
     std::vector<uint16_t> ports;
     for (const PortDecl& p : setup.ports) ports.push_back(p.port.value);
     datapath_->set_ports(std::move(ports));
@@ -31,7 +34,7 @@ class ReferenceAdapter final : public Adapter {
 
   Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
     if (!datapath_) return internal_error("inject before load");
-    DatapathResult r = datapath_->process(port.value, frame, now_, /*want_trace=*/true);
+    DatapathResult r = datapath_->process(port.value, frame, now_, want_trace_);
     InjectResult out;
     out.outputs.reserve(r.outputs.size());
     for (DatapathOutput& o : r.outputs) out.outputs.push_back(OutputFrame{Port{o.port}, std::move(o.frame)});
@@ -62,6 +65,8 @@ class ReferenceAdapter final : public Adapter {
   }
 
  private:
+  FlowProgramCache programs_;
+  bool want_trace_ = true;
   std::optional<FlowDatapath> datapath_;
   Timestamp now_;
 };

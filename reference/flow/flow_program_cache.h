@@ -1,0 +1,29 @@
+// Parsed programs by their text. Fuzzing and property runs load a handful of
+// generated pipelines thousands of times; parsing each load would cost more
+// than running its packets.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "reference/common/result.h"
+#include "reference/flow/flow_program.h"
+
+namespace ctc {
+
+class FlowProgramCache {
+ public:
+  // The parsed program for `text`, parsed now if it is not cached. Parse
+  // errors are not cached.
+  Result<std::shared_ptr<const FlowProgram>> get(std::string_view text);
+
+ private:
+  // Bounded so that a long campaign over many generated programs cannot
+  // grow it without end: when full it starts over.
+  static constexpr size_t kCapacity = 64;
+  std::unordered_map<std::string, std::shared_ptr<const FlowProgram>> programs_;
+};
+
+}  // namespace ctc
