@@ -4,6 +4,7 @@
 #include "adapters/external/external_adapter.h"
 #include "adapters/kernel_ovs/kernel_ovs_adapter.h"
 #include "adapters/linux_netfilter/linux_netfilter_adapter.h"
+#include "adapters/ovs_conntrack_lib/ovs_conntrack_lib_adapter.h"
 #include "adapters/ovs_userspace/ovs_userspace_adapter.h"
 #include "adapters/reference/reference_adapter.h"
 
@@ -24,6 +25,9 @@ constexpr Entry kEntries[] = {
     {"linux-netfilter", "Linux nf_conntrack in network namespaces (root; nftables policy)", nullptr},
     {"kernel-ovs", "kernel Open vSwitch datapath (openvswitch.ko in a qemu VM; scripts/kernel-ovs-image.sh)",
      nullptr},
+    {"ovs-conntrack-lib",
+     "Open vSwitch's conntrack library through `ovstest test-conntrack pcap` (commit-all program only; scripts/build-ovstest.sh)",
+     nullptr},
     {"external", "any program speaking adapters/external/PROTOCOL.md (--external-cmd)", nullptr},
 };
 
@@ -34,6 +38,7 @@ static std::string runtime_unavailable_reason(const std::string& id) {
   if (id == "linux-netfilter") return linux_netfilter_unavailable_reason();
   if (id == "ovs-userspace") return ovs_userspace_unavailable_reason();
   if (id == "kernel-ovs") return kernel_ovs_unavailable_reason().value_or("");
+  if (id == "ovs-conntrack-lib") return ovs_conntrack_lib_unavailable_reason();
   return {};
 }
 
@@ -53,6 +58,7 @@ Result<std::unique_ptr<Adapter>> make_adapter(const std::string& id, const Adapt
   if (id == "linux-netfilter") return make_linux_netfilter_adapter(options);
   if (id == "ovs-userspace") return make_ovs_userspace_adapter(options);
   if (id == "kernel-ovs") return make_kernel_ovs_adapter(options);
+  if (id == "ovs-conntrack-lib") return make_ovs_conntrack_lib_adapter(options);
   for (const Entry& e : kEntries) {
     if (id == e.id) {
       return Error{ErrorCode::kUnsupported, "adapter '" + id + "' is unavailable: " +

@@ -1,5 +1,6 @@
 // Adapter ids used everywhere (CLI, reports, known-divergence list):
-// reference, builtin, ovs-userspace, linux-netfilter, kernel-ovs, external.
+// reference, builtin, ovs-userspace, ovs-conntrack-lib, linux-netfilter, kernel-ovs,
+// external.
 #pragma once
 
 #include <memory>

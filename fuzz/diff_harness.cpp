@@ -9,36 +9,11 @@
 #include "reference/packet/packet_builder.h"
 #include "reference/packet/packet_parser.h"
 #include "reference/scenario/table_format.h"
+#include "runner/observation_text.h"
 #include "runner/runner.h"
 
 namespace ctc::fuzz {
 namespace {
-
-std::string describe_outputs(const std::vector<OutputFrame>& outputs) {
-  if (outputs.empty()) return "drop";
-  std::ostringstream os;
-  for (const OutputFrame& f : outputs) {
-    os << "port " << f.port.value << ": ";
-    auto parsed = parse_frame(f.bytes);
-    if (parsed.ok()) {
-      os << *parsed;
-    } else {
-      os << f.bytes.size() << " unparsable bytes";
-    }
-    os << '\n';
-  }
-  return os.str();
-}
-
-std::string describe_state(const std::optional<CtState>& s) {
-  return s ? (s->bits() == 0 ? std::string("(none)") : s->to_string()) : std::string("untracked");
-}
-
-std::string describe_table(const std::vector<ConnectionSnapshot>& rows) {
-  std::string out;
-  for (const ConnectionSnapshot& c : rows) out += format_connection(c) + "\n";
-  return out.empty() ? "(empty)\n" : out;
-}
 
 std::vector<std::string> features_of(const Input& input, const PipelineSpec& spec) {
   std::vector<std::string> features = pipeline_features(spec);
@@ -95,7 +70,7 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
   }
   const ScenarioSetup setup{
       .ports = pipeline_ports(),
-      .flows = pipeline_flows(spec),
+      .flows = flows_for(input.header, spec),
       .profile = &prof,
       .want_trace = false};  // a divergence is described from outputs, states and tables
   if (record != nullptr) {
@@ -157,8 +132,8 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
                               describe_outputs(sut->outputs)};
       }
       if (sut_caps_.classification && ref->classification != sut->classification) {
-        return DiffDivergence{step, "classification", describe_state(ref->classification),
-                              describe_state(sut->classification)};
+        return DiffDivergence{step, "classification", describe_classification(ref->classification),
+                              describe_classification(sut->classification)};
       }
       SentFrame sent{.injected = std::move(*packet)};
       if (!ref->outputs.empty()) sent.emitted = std::move(ref->outputs.front().bytes);
@@ -195,9 +170,20 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
                           sut_table.ok() ? "dumped" : sut_table.error().message};
   }
   if (ref_table.ok() && *ref_table != *sut_table) {
-    return DiffDivergence{step, "table", describe_table(*ref_table), describe_table(*sut_table)};
+    return DiffDivergence{step, "table", describe_table(table_rows(*ref_table, true)),
+                          describe_table(table_rows(*sut_table, true))};
   }
   return std::nullopt;
+}
+
+const std::string& DiffHarness::flows_for(const Header& header, const PipelineSpec& spec) {
+  for (const auto& [h, flows] : flows_) {
+    if (h == header) return flows;
+  }
+  // Headers have a few hundred values; bounded anyway.
+  if (flows_.size() >= 256) flows_.clear();
+  flows_.emplace_back(header, pipeline_flows(spec));
+  return flows_.back().second;
 }
 
 void DiffHarness::record_step(Scenario* record, Step step) {

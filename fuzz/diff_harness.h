@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "adapters/adapter.h"
 #include "adapters/registry.h"
@@ -49,6 +51,10 @@ class DiffHarness {
 
  private:
   void record_step(Scenario* record, Step step);
+  // The pipeline's program text, rendered once per header.
+  const std::string& flows_for(const Header& header, const PipelineSpec& spec);
+
+  std::vector<std::pair<Header, std::string>> flows_;
 
   std::function<void(const Scenario&)> checkpoint_;
   std::unique_ptr<Adapter> reference_;

@@ -29,6 +29,24 @@ Tuple swapped(const Tuple& t) {
   return out;
 }
 
+// How precisely an adapter's dumps give timers. OVS (dpctl/dump-conntrack,
+// lib/conntrack.c conn_to_ct_dpif_entry(): (expiration - now) / 1000) and
+// ctnetlink report whole seconds, rounded down, so a dumped timer t means a
+// true timer in [t, t + 1 s); in-process engines report it exactly. Read off
+// the observation: when every dumped timer is a whole number of seconds, they
+// are taken as whole seconds (exact timers that happen to be whole still
+// satisfy every check made at that resolution).
+Duration timer_resolution(const Observation& obs) {
+  constexpr Duration kSecond = Duration::seconds(1);
+  for (const StepRecord& rec : obs.steps) {
+    if (!rec.table) continue;
+    for (const ConnectionSnapshot& c : *rec.table) {
+      if (c.remaining.ns % kSecond.ns != 0) return Duration{};
+    }
+  }
+  return kSecond;
+}
+
 const ConnectionSnapshot* find_by_key(const Table& table, const ConnectionSnapshot& c) {
   for (const ConnectionSnapshot& x : table) {
     if (x.zone == c.zone && x.original == c.original) return &x;
@@ -48,6 +66,7 @@ class InvariantChecker {
   CheckResult run() {
     auto obs = observe(ctx_.adapter, scenario_, {.profile = &ctx_.profile, .dump_every_step = true});
     if (!obs.ok()) return fail_harness(obs.error().message);
+    resolution_ = timer_resolution(*obs);
     Table before;
     for (const StepRecord& rec : obs->steps) {
       index_ = rec.index;
@@ -153,10 +172,17 @@ class InvariantChecker {
     return std::nullopt;
   }
 
+  // A dumped timer t stands for a true timer in [t, t + resolution_) (just t
+  // when exact). The checks below fail only when no true timers consistent
+  // with the dumps satisfy the rule.
+  bool surely_at_most(Duration shown, Duration limit) const {
+    return resolution_.ns == 0 ? shown <= limit : shown + resolution_ <= limit;
+  }
+
   CheckResult check_advance(Duration d, const Table& before, const Table& after) {
     for (const ConnectionSnapshot& c : before) {
       const ConnectionSnapshot* now = find_by_key(after, c);
-      if (now && c.remaining <= d) {
+      if (now && surely_at_most(c.remaining, d)) {
         return fail("timeout", "expired: " + format_duration_text(c.remaining) + " left, " +
                                    format_duration_text(d) + " passed",
                     "still there: " + format_connection(*now));
@@ -166,7 +192,7 @@ class InvariantChecker {
         return fail("timeout", "alive until its timeout: " + format_connection(c),
                     "gone after " + format_duration_text(d));
       }
-      if (now && now->remaining != c.remaining - d) {
+      if (now && !timers_agree(now->remaining, c.remaining - d)) {
         return fail("timeout", "timer down by " + format_duration_text(d) + ": " +
                                    format_connection(c),
                     format_connection(*now));
@@ -181,6 +207,13 @@ class InvariantChecker {
     return std::nullopt;
   }
 
+  // Could the timer dumped as `shown` be `expected` (itself known only to
+  // within the resolution)? Two intervals [x, x + r) overlap.
+  bool timers_agree(Duration shown, Duration expected) const {
+    if (resolution_.ns == 0) return shown == expected;
+    return shown < expected + resolution_ && expected < shown + resolution_;
+  }
+
   CheckResult check_flush(const FlushStep& flush, const Table& after) {
     for (const ConnectionSnapshot& c : after) {
       if (!flush.zone || c.zone == *flush.zone) {
@@ -193,7 +226,7 @@ class InvariantChecker {
   CheckResult check_timers(const Table& table) {
     if (!with_time_) return std::nullopt;
     for (const ConnectionSnapshot& c : table) {
-      if (c.remaining <= Duration{} || c.remaining > longest_) {
+      if (surely_at_most(c.remaining, Duration{}) || c.remaining > longest_) {
         return fail("timeout",
                     "0 < timeout <= " + format_duration_text(longest_) + " (the profile's longest)",
                     format_connection(c));
@@ -233,6 +266,7 @@ class InvariantChecker {
   const Scenario& scenario_;
   bool with_time_;
   Duration longest_;
+  Duration resolution_;  // of the dumped timers: 0 exact, else whole seconds
   size_t index_ = 0;
 };
 

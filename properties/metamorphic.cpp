@@ -20,7 +20,8 @@ struct Mismatch {
 std::optional<Mismatch> compare_records(const StepRecord& want, const StepRecord& got,
                                         bool with_timeout) {
   if (want.outputs != got.outputs) {
-    return Mismatch{"outputs", describe_outputs(want.outputs), describe_outputs(got.outputs)};
+    return Mismatch{"outputs", describe_outputs(want.outputs, false),
+                    describe_outputs(got.outputs, false)};
   }
   if (want.classification != got.classification) {
     return Mismatch{"classification", describe_classification(want.classification),

@@ -1,10 +1,5 @@
 #include "properties/observation.h"
 
-#include <algorithm>
-#include <sstream>
-
-#include "reference/packet/packet_parser.h"
-#include "reference/scenario/table_format.h"
 
 namespace ctc {
 namespace {
@@ -56,41 +51,7 @@ Result<Observation> observe(Adapter& adapter, const Scenario& scenario,
 
 std::vector<std::string> table_text(const std::vector<ConnectionSnapshot>& table,
                                     bool with_timeout) {
-  std::vector<std::string> rows;
-  rows.reserve(table.size());
-  for (const ConnectionSnapshot& c : table) {
-    rows.push_back(format_connection(c, {.timeout = with_timeout}));
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-std::string describe_outputs(const std::vector<OutputFrame>& outputs) {
-  if (outputs.empty()) return "dropped (no output)\n";
-  std::ostringstream os;
-  for (const OutputFrame& f : outputs) {
-    os << "port " << f.port.value << ": ";
-    if (auto p = parse_frame(f.bytes); p.ok()) {
-      os << *p;
-      if (!p->ip_checksum_ok || !p->l4_checksum_ok) os << " (bad checksum)";
-    } else {
-      os << "unparsable frame (" << f.bytes.size() << " bytes)";
-    }
-    os << "\n";
-  }
-  return os.str();
-}
-
-std::string describe_classification(const std::optional<CtState>& state) {
-  if (!state) return "(not visible)";
-  return state->bits() == 0 ? std::string("(untracked)") : state->to_string();
-}
-
-std::string describe_table(const std::vector<std::string>& rows) {
-  if (rows.empty()) return "(empty table)\n";
-  std::string out;
-  for (const std::string& r : rows) out += r + "\n";
-  return out;
+  return table_rows(table, with_timeout);
 }
 
 }  // namespace ctc

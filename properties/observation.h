@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "runner/observation_text.h"
 #include "reference/scenario/scenario.h"
 
 namespace ctc {
@@ -34,11 +35,9 @@ struct ObserveOptions {
 // fails is the error (a harness or SUT failure, never a property verdict).
 Result<Observation> observe(Adapter& adapter, const Scenario& scenario, const ObserveOptions& options);
 
-// The table as the runner compares it: normalised rows, sorted.
+// The table as the runner compares it: normalised rows, sorted
+// (runner/observation_text.h table_rows(), which also has the describe_*
+// helpers the properties print their failures with).
 std::vector<std::string> table_text(const std::vector<ConnectionSnapshot>& table, bool with_timeout);
-
-std::string describe_outputs(const std::vector<OutputFrame>& outputs);
-std::string describe_classification(const std::optional<CtState>& state);
-std::string describe_table(const std::vector<std::string>& rows);
 
 }  // namespace ctc

@@ -89,6 +89,16 @@ std::string pipeline_flows(const PipelineSpec& s) {
       os << "table=0,priority=0,actions=drop\n";
       stateful_table(os, p, s.zone, ",nat(dst=" + nat_target(s) + ")", s.nat_address.is_v4());
       break;
+    case PipelineKind::kCommitAll:
+      // adapters/ovs_conntrack_lib/commit_all_program.h: the same program.
+      for (const char* family : {"ip", "ipv6"}) {
+        os << "table=0,priority=100," << family << ",actions=ct(commit,table=1)\n";
+      }
+      os << "table=0,priority=0,actions=drop\n"
+         << "table=1,priority=100,in_port=" << p.in << ",actions=output:" << p.out << "\n"
+         << "table=1,priority=100,in_port=" << p.out << ",actions=output:" << p.in << "\n"
+         << "table=1,priority=0,actions=drop\n";
+      break;
   }
   return os.str();
 }
@@ -98,6 +108,7 @@ std::vector<PortDecl> pipeline_ports() {
 }
 
 Zone lookup_zone(const PipelineSpec& spec, Port port) {
+  if (spec.kind == PipelineKind::kCommitAll) return Zone{0};
   if (spec.kind != PipelineKind::kZonePerPort) return Zone{spec.zone};
   return Zone{port.value == sides_of(spec).in ? spec.zone : spec.second_zone};
 }
@@ -112,6 +123,7 @@ std::vector<std::string> pipeline_features(const PipelineSpec& s) {
     case PipelineKind::kZonePerPort: return {"firewall", "zones"};
     case PipelineKind::kSnatGateway: return {"firewall", "nat", "snat"};
     case PipelineKind::kDnatBalancer: return {"firewall", "nat", "dnat"};
+    case PipelineKind::kCommitAll: return {"commit-all"};
   }
   return {};
 }
@@ -122,11 +134,15 @@ const char* to_string(PipelineKind kind) {
     case PipelineKind::kZonePerPort: return "zone-per-port";
     case PipelineKind::kSnatGateway: return "snat-gateway";
     case PipelineKind::kDnatBalancer: return "dnat-balancer";
+    case PipelineKind::kCommitAll: return "commit-all";
   }
   return "?";
 }
 
 std::ostream& operator<<(std::ostream& os, const PipelineSpec& s) {
+  if (s.kind == PipelineKind::kCommitAll) {
+    return os << to_string(s.kind) << "(zone=0" << (s.mirrored ? ", mirrored" : "") << ")";
+  }
   os << to_string(s.kind) << "(zone=" << s.zone;
   if (s.kind == PipelineKind::kZonePerPort) os << "/" << s.second_zone;
   if (has_nat(s)) os << ", nat=" << nat_target(s);

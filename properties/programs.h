@@ -17,6 +17,10 @@ enum class PipelineKind : uint8_t {
   kZonePerPort,  // as the firewall, but each port looks up in its own zone first
   kSnatGateway,  // port 1 (inside) opens, source-NATed to a public address towards port 2
   kDnatBalancer, // port 1 (clients) to a virtual IP, destination-NATed to a backend on port 2
+  // Every IP packet committed in zone 0 and forwarded 1<->2 whatever its state:
+  // the pipeline `ovstest test-conntrack pcap` hard-codes (tests/test-conntrack.c,
+  // OVS 3.1.0), the only one adapter ovs-conntrack-lib runs. `zone` is ignored.
+  kCommitAll,
 };
 
 struct PipelineSpec {

@@ -132,6 +132,14 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
   return out;
 }
 
+// The pipelines generated for `sut`: NAT port ranges of several ports only
+// where the system picks the port as the oracle does (PipelineShape), which
+// our own engines do and real systems do not.
+gen::PipelineShape pipeline_shape_for(const Adapter& sut) {
+  const std::string id = sut.id();
+  return {.multi_port_nat_ranges = id == "builtin" || id == "reference"};
+}
+
 bool is_failure(const ScenarioVerdict& v) {
   return v.kind == VerdictKind::kDiverge || v.kind == VerdictKind::kError;
 }
@@ -157,9 +165,10 @@ CheckResult differential_check(Runner& runner, const TrafficPlan& plan, const st
   return f;
 }
 
-PropertyDef<TrafficPlan> differential_def(Runner& runner, const Profile& profile) {
+PropertyDef<TrafficPlan> differential_def(Runner& runner, const Profile& profile,
+                                          gen::PipelineShape shape) {
   return {PropertyKind::kDifferential,
-          [&profile](int) { return gen::traffic_plan(profile); },
+          [&profile, shape](int) { return gen::traffic_plan(profile, shape); },
           [&runner](const TrafficPlan& plan, const std::string& name, const std::string& origin,
                     bool describe) { return differential_check(runner, plan, name, origin, describe); },
           2};
@@ -202,17 +211,18 @@ Result<std::vector<PropertyKind>> parse_properties(std::string_view text) {
 PropOutcome run_property(PropertyKind kind, const PropTarget& target, const PropOptions& options) {
   const Profile& profile = *target.profile;
   Adapter& sut = *target.sut;
+  const gen::PipelineShape shape = pipeline_shape_for(sut);
   switch (kind) {
     case PropertyKind::kDifferential: {
       Runner runner(*target.reference, sut, {.profile = &profile});
-      return drive(differential_def(runner, profile), options, target);
+      return drive(differential_def(runner, profile, shape), options, target);
     }
     case PropertyKind::kMetamorphic: {
       PropertyDef<MetamorphicCase> def{
           kind,
-          [&profile](int index) {
+          [&profile, shape](int index) {
             constexpr int kRelations = sizeof(kAllRelations) / sizeof(kAllRelations[0]);
-            return gen::metamorphic_case(kAllRelations[index % kRelations], profile);
+            return gen::metamorphic_case(kAllRelations[index % kRelations], profile, shape);
           },
           [&](const MetamorphicCase& c, const std::string& name, const std::string& origin,
               bool describe) { return check_metamorphic(c, {sut, profile, name, origin, describe}); },
@@ -221,7 +231,7 @@ PropOutcome run_property(PropertyKind kind, const PropTarget& target, const Prop
     }
     case PropertyKind::kInvariants: {
       PropertyDef<TrafficPlan> def{
-          kind, [&profile](int) { return gen::traffic_plan(profile); },
+          kind, [&profile, shape](int) { return gen::traffic_plan(profile, shape); },
           [&](const TrafficPlan& plan, const std::string& name, const std::string& origin,
               bool describe) { return check_invariants(plan, {sut, profile, name, origin, describe}); },
           1};
@@ -232,7 +242,7 @@ PropOutcome run_property(PropertyKind kind, const PropTarget& target, const Prop
 }
 
 PropOutcome run_differential_property(Runner& runner, const PropOptions& options) {
-  return drive(differential_def(runner, linux_profile()), options, PropTarget{});
+  return drive(differential_def(runner, linux_profile(), gen::PipelineShape{}), options, PropTarget{});
 }
 
 }  // namespace ctc

@@ -6,56 +6,10 @@
 #include "reference/packet/packet_parser.h"
 #include "reference/scenario/scenario_text.h"
 #include "reference/scenario/table_format.h"
+#include "runner/observation_text.h"
 
 namespace ctc {
 namespace {
-
-std::string hex_of(const std::vector<uint8_t>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
-std::string describe_outputs(const std::vector<OutputFrame>& frames) {
-  if (frames.empty()) return "dropped (no output)";
-  std::ostringstream os;
-  for (const OutputFrame& f : frames) {
-    os << "port " << f.port.value << ": ";
-    if (auto p = parse_frame(f.bytes); p.ok()) {
-      os << *p;
-    } else {
-      os << "unparsable frame";
-    }
-    os << " [" << hex_of(f.bytes) << "]\n";
-  }
-  return os.str();
-}
-
-std::string describe_state(const std::optional<CtState>& s) {
-  return s ? (s->bits() == 0 ? std::string("(untracked)") : s->to_string()) : "(not visible)";
-}
-
-std::vector<std::string> table_rows(const std::vector<ConnectionSnapshot>& table,
-                                    bool with_timeout) {
-  std::vector<std::string> rows;
-  rows.reserve(table.size());
-  for (const ConnectionSnapshot& c : table) {
-    rows.push_back(format_connection(c, {.timeout = with_timeout}));
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-std::string join_rows(const std::vector<std::string>& rows) {
-  if (rows.empty()) return "(empty table)";
-  std::string out;
-  for (const std::string& r : rows) out += r + "\n";
-  return out;
-}
 
 void sort_by_port(std::vector<OutputFrame>& frames) {
   std::stable_sort(frames.begin(), frames.end(),
@@ -143,8 +97,8 @@ class ScenarioExecution {
     if (!caps_.classification) {
       note_unchecked("classification");
     } else if (ref->classification != sut->classification) {
-      diverge("classification", describe_state(ref->classification),
-              describe_state(sut->classification));
+      diverge("classification", describe_classification(ref->classification),
+              describe_classification(sut->classification));
       return false;
     }
     return true;
@@ -170,7 +124,7 @@ class ScenarioExecution {
     if (e.ct_state && ref.classification != e.ct_state) {
       error("the reference breaks the scenario's expectation at step " +
             std::to_string(index_ + 1) + " (" + describe_step(inject) + "): expected ct_state " +
-            e.ct_state->to_string() + ", reference gave " + describe_state(ref.classification) +
+            e.ct_state->to_string() + ", reference gave " + describe_classification(ref.classification) +
             "\n" + ref.trace);
       return false;
     }
@@ -195,14 +149,14 @@ class ScenarioExecution {
                                        [&](const std::string& r) { return row_matches(want, r); });
         if (!found) {
           error("the reference breaks the scenario's expectation at " + step_text +
-                ": no row matches '" + want + "'; table:\n" + join_rows(ref_rows));
+                ": no row matches '" + want + "'; table:\n" + describe_table(ref_rows));
           return false;
         }
       }
     }
     const std::vector<std::string> sut_rows = table_rows(*sut, exact_time);
     if (ref_rows != sut_rows) {
-      diverge_at(step_text, "table", join_rows(ref_rows), join_rows(sut_rows));
+      diverge_at(step_text, "table", describe_table(ref_rows), describe_table(sut_rows));
       return false;
     }
     return true;

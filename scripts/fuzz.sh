@@ -15,6 +15,11 @@
 #   scripts/fuzz.sh ci [SECONDS]              every target for SECONDS (default 20) from its
 #                                             seeds; fails on any crash or divergence (CI)
 #
+# CTC_FUZZ_PRESET=fuzz-fast uses the build without sanitizers whose coverage
+# counters sit on the two conntracks only (fuzz/differential_coverage.allowlist):
+# several times the executions per second of fuzz_differential, for long
+# campaigns; the default `fuzz` preset (ASan+UBSan) also catches memory errors.
+#
 # Working state lives under build/fuzz-out/TARGET/: corpus/ (grows across runs),
 # artifacts/ (libFuzzer crash-*, leak-*, timeout-* files) and divergences/
 # (fuzz_differential's NAME.scenario + NAME.pcap + NAME.input).
@@ -29,7 +34,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-bin_dir=$root/build/fuzz/fuzz
+preset=${CTC_FUZZ_PRESET:-fuzz}
+case $preset in fuzz|fuzz-fast) ;; *) echo "fuzz.sh: CTC_FUZZ_PRESET must be fuzz or fuzz-fast" >&2; exit 2 ;; esac
+bin_dir=$root/build/$preset/fuzz
 out_root=$root/build/fuzz-out
 # Inputs beyond this only slow the fuzzer down: fuzz_differential stops
 # decoding at 64 ops (4 + 64*20 bytes); the text and frame parsers get room
@@ -52,8 +59,8 @@ check_target() {
 # Only the fuzz targets and the seed tool: a campaign should not wait for
 # (or fail on) the rest of the tree.
 build() {
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz --target $(targets) ctc_fuzz_make_seeds
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" --target $(targets) ctc_fuzz_make_seeds
 }
 
 ensure_built() {

@@ -8,8 +8,10 @@
 #   scripts/kernel-ovs-image.sh --force    rebuild
 #   scripts/kernel-ovs-image.sh --print    print the image directory and exit (no build)
 #
-# Output: ${XDG_CACHE_HOME:-~/.cache}/ctconform/kernel-ovs/<key>/{vmlinuz,initrd.gz,manifest.txt}
+# Output: ${XDG_CACHE_HOME:-~/.cache}/ctconform/kernel-ovs/<key>/{vmlinuz,vmlinux,initrd.gz,manifest.txt}
 # and the symlink .../kernel-ovs/current -> <key>, which the adapter boots.
+# vmlinux is the kernel decompressed here, booted through its PVH entry: under
+# TCG the guest's own decompression of vmlinuz costs seconds per boot.
 # The key hashes the package versions and the agent's sources, so a new
 # kernel upload or an agent change gives a new image and an unchanged input
 # rebuilds nothing.
@@ -23,7 +25,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
     --print) PRINT=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +49,8 @@ installed libc6-dev || need_pkgs+=(libc6-dev)
 command -v cpio >/dev/null || need_pkgs+=(cpio)
 command -v depmod >/dev/null || need_pkgs+=(kmod)
 command -v g++ >/dev/null || need_pkgs+=(g++)
+command -v xz >/dev/null || need_pkgs+=(xz-utils)
+command -v readelf >/dev/null || need_pkgs+=(binutils)
 if ((${#need_pkgs[@]})); then
   log "installing ${need_pkgs[*]}"
   apt-get update -qq || true
@@ -84,6 +88,8 @@ KEY="$(printf '%s\n' "$KPKG=$KVER_PKG" "ovs=$OVS_VER" "busybox=$BUSYBOX_VER" "sr
   sha256sum | cut -c1-16)"
 OUT="$CACHE_ROOT/$KEY"
 
+# An image directory appears complete or not at all (see the end), so these
+# files existing means a finished build.
 if [[ $FORCE == 0 && -s "$OUT/initrd.gz" && -s "$OUT/vmlinuz" ]]; then
   ln -sfn "$KEY" "$CACHE_ROOT/current"
   log "up to date: $OUT"
@@ -94,12 +100,22 @@ fi
 # --- packages ----------------------------------------------------------------
 DEBS="$CACHE_ROOT/debs"
 mkdir -p "$DEBS"
+# As root, apt's download sandbox user cannot write under root's home; it
+# would download unsandboxed anyway and warn about it.
+apt_download=(apt-get download -q)
+[[ $EUID == 0 ]] && apt_download+=(-o APT::Sandbox::User=root)
+# Prints the .deb's path; fails with a reason (errexit does not reach into
+# the command substitution that calls this).
 fetch_deb() {  # name version
   local f
   f="$(ls "$DEBS"/"$1"_"${2/:/%3a}"_*.deb 2>/dev/null | head -1 || true)"
   if [[ -z "$f" ]]; then
-    (cd "$DEBS" && apt-get download -q "$1=$2" >&2)
-    f="$(ls "$DEBS"/"$1"_"${2/:/%3a}"_*.deb | head -1)"
+    if ! (cd "$DEBS" && "${apt_download[@]}" "$1=$2" >&2); then
+      log "cannot download $1 $2 (no network or no apt source for it)"
+      return 1
+    fi
+    f="$(ls "$DEBS"/"$1"_"${2/:/%3a}"_*.deb 2>/dev/null | head -1 || true)"
+    [[ -n "$f" ]] || { log "apt-get download left no $1 package in $DEBS"; return 1; }
   fi
   echo "$f"
 }
@@ -109,7 +125,11 @@ OVS_SWITCH_DEB="$(fetch_deb openvswitch-switch "$OVS_VER")"
 OVS_COMMON_DEB="$(fetch_deb openvswitch-common "$OVS_VER")"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ctc-kovs-image.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+STAGE=""
+trap 'rm -rf "$WORK" ${STAGE:+"$STAGE"}' EXIT
+# An interrupt runs the EXIT trap too, instead of leaving the files behind.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 X="$WORK/extract"
 ROOT="$WORK/root"
 mkdir -p "$X" "$ROOT"
@@ -154,14 +174,39 @@ for m in "${ordered[@]}"; do
 done
 cp "$X/kernel/boot/vmlinuz-$KREL" "$WORK/vmlinuz"
 
+# The ELF kernel inside the bzImage, as linux/scripts/extract-vmlinux finds
+# it: the first offset where a compressed stream decompresses to an ELF file.
+# Kept only when it has the PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY, 0x12)
+# that qemu's -kernel needs to boot an ELF; else the VM boots vmlinuz.
+extract_vmlinux() {  # bzImage output
+  local magic tool offset pair
+  for pair in $'\xfd7zXZ:xz -dc' $'\x1f\x8b\x08:gzip -dc' $'\x28\xb5\x2f\xfd:zstd -dc'; do
+    magic="${pair%%:*}" tool="${pair#*:}"
+    command -v "${tool%% *}" >/dev/null || continue
+    for offset in $(LC_ALL=C grep -obUaF -- "$magic" "$1" | cut -d: -f1 | head -3); do
+      tail -c "+$((offset + 1))" "$1" | $tool >"$2" 2>/dev/null || true
+      if [[ "$(head -c 4 "$2" | od -An -c | tr -d ' ')" == '177ELF' ]]; then
+        readelf -n "$2" 2>/dev/null | grep -qE 'Unknown note type: \(0x00000012\)|PHYS32_ENTRY' && return 0
+        break 2
+      fi
+    done
+  done
+  rm -f "$2"
+  return 1
+}
+if extract_vmlinux "$WORK/vmlinuz" "$WORK/vmlinux"; then
+  log "kernel decompressed for a PVH boot ($(du -h --apparent-size "$WORK/vmlinux" | cut -f1))"
+else
+  log "no PVH-bootable ELF kernel in vmlinuz; the VM boots the compressed kernel"
+fi
+
 # Open vSwitch userland and its shared libraries (the ldd closure).
 # source in the packages -> place in the image (ovs-vswitchd is an alternative
 # that Debian ships under usr/lib/openvswitch-switch/).
 OVS_BINS=(usr/sbin/ovsdb-server:usr/sbin/ovsdb-server
           usr/lib/openvswitch-switch/ovs-vswitchd:usr/sbin/ovs-vswitchd
           usr/bin/ovs-vsctl:usr/bin/ovs-vsctl usr/bin/ovs-ofctl:usr/bin/ovs-ofctl
-          usr/bin/ovs-appctl:usr/bin/ovs-appctl usr/bin/ovs-dpctl:usr/bin/ovs-dpctl
-          usr/bin/ovsdb-tool:usr/bin/ovsdb-tool)
+          usr/bin/ovs-appctl:usr/bin/ovs-appctl usr/bin/ovsdb-tool:usr/bin/ovsdb-tool)
 OVS_DESTS=()
 for pair in "${OVS_BINS[@]}"; do
   src="${pair%%:*}" dst="${pair#*:}"
@@ -235,8 +280,21 @@ cp "$WORK/manifest.txt" "$ROOT/etc/ctc/manifest.txt"
 log "packing the initramfs"
 (cd "$ROOT" && find . -print0 | sort -z | cpio --null -o -H newc --quiet | gzip -1) >"$WORK/initrd.gz"
 
-mkdir -p "$OUT"
-cp "$WORK/vmlinuz" "$WORK/initrd.gz" "$WORK/manifest.txt" "$OUT/"
+# Staged beside the final place and renamed: an interrupted build leaves no
+# directory that looks complete.
+STAGE="$(mktemp -d "$CACHE_ROOT/.stage.XXXXXX")"
+cp "$WORK/vmlinuz" "$WORK/initrd.gz" "$WORK/manifest.txt" "$STAGE/"
+[[ -f "$WORK/vmlinux" ]] && cp "$WORK/vmlinux" "$STAGE/"
+chmod 755 "$STAGE"
+rm -rf "$OUT"
+mv "$STAGE" "$OUT"
+STAGE=""
 ln -sfn "$KEY" "$CACHE_ROOT/current"
-log "image ready: $OUT ($(du -h "$OUT/initrd.gz" | cut -f1) initramfs)"
+# Earlier images (other keys) are never booted again by this tree: without
+# this a cache kept between CI runs grows by one image per agent change.
+for old in "$CACHE_ROOT"/*; do
+  name="${old##*/}"
+  [[ -d "$old" && "$name" =~ ^[0-9a-f]{16}$ && "$name" != "$KEY" ]] && rm -rf "$old"
+done
+log "image ready: $OUT ($(du -h --apparent-size "$OUT/initrd.gz" | cut -f1) initramfs)"
 echo "$OUT"

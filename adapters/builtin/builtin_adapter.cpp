@@ -1,9 +1,11 @@
 #include "adapters/builtin/builtin_adapter.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "adapters/builtin/builtin_engine.h"
+#include "adapters/instance_pool.h"
 #include "reference/flow/flow_program_cache.h"
 
 namespace ctc {
@@ -26,8 +28,12 @@ class BuiltinAdapter final : public Adapter {
     auto program = programs_.get(setup.flows);
     if (!program.ok()) return invalid_argument("flows: " + program.error().message);
     want_trace_ = setup.want_trace;
-    engine_.reset();
-    engine_ = std::make_unique<builtin::BuiltinEngine>(*setup.profile, **program, options_.fault);
+    auto [engine, built] = engines_.get(*program, *setup.profile, [&](const Profile& profile,
+                                                                       const FlowProgram& flows) {
+      return std::make_unique<builtin::BuiltinEngine>(profile, flows, options_.fault);
+    });
+    if (!built) engine->conntrack().reset();
+    engine_ = engine;
     std::vector<uint16_t> ports;
     for (const PortDecl& p : setup.ports) ports.push_back(p.port.value);
     engine_->set_ports(ports);
@@ -71,13 +77,17 @@ class BuiltinAdapter final : public Adapter {
     return ok_status();
   }
 
-  void shutdown() override { engine_.reset(); }
+  void shutdown() override {
+    engine_ = nullptr;
+    engines_.clear();
+  }
 
  private:
   BuiltinOptions options_;
   FlowProgramCache programs_;
   bool want_trace_ = true;
-  std::unique_ptr<builtin::BuiltinEngine> engine_;
+  InstancePool<builtin::BuiltinEngine> engines_;
+  builtin::BuiltinEngine* engine_ = nullptr;  // the loaded one, owned by engines_
   builtin::BatchResult result_;
   int64_t now_ = 0;
 };

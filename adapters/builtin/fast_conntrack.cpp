@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "reference/conntrack/packet_tuple.h"
+
 namespace ctc::builtin {
 namespace {
 
@@ -215,7 +217,8 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
     Conn& c = conns_[md.conn];
     md.state = previous;
     if (commit) apply_commit_fields(c, a);
-    if (a.nat && c.nat() && !previous.has(CtState::kSnat) && !previous.has(CtState::kDnat)) {
+    if (nat_applies(a, c, previous) && !previous.has(CtState::kSnat) &&
+        !previous.has(CtState::kDnat)) {
       const uint8_t dir = previous.has(CtState::kRpl) ? 1 : 0;
       md.state = md.state.with(apply_nat(f, c, dir, previous.has(CtState::kRel)));
     }
@@ -249,12 +252,14 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
     bool delete_after = false;
     bool recycled = false;
     bool report_new = false;
+    bool keep_timer = false;
     if (c->tcp) {
       const TcpVerdict v = profile_.tcp_tracker == TcpTrackerKind::kLinux
                                ? c->lx.update(seg, dir, profile_, knobs_)
                                : c->ovs.update(seg, dir, profile_, knobs_);
       switch (v) {
         case TcpVerdict::kValid: break;
+        case TcpVerdict::kValidKeepTimer: keep_timer = true; break;
         case TcpVerdict::kValidNew: report_new = true; break;
         case TcpVerdict::kDelete: delete_after = true; break;
         case TcpVerdict::kRecycle:
@@ -263,7 +268,12 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
           recycled = true;
           break;
         default:
-          return invalid(md, "TCP tracking", c);
+          invalid(md, "TCP tracking", c);
+          // OVS process_one(): handle_nat() runs on CT_UPDATE_INVALID too.
+          if (profile_.invalid_packet_is_translated && a.nat && c->nat()) {
+            md.state = md.state.with(apply_nat(f, *c, dir, false));
+          }
+          return;
       }
     } else if (dir == 1) {
       c->other_state = kOtherBidir;
@@ -273,7 +283,7 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
     if (!recycled) {
       const bool replied_before = c->seen_reply;
       if (dir == 1 && !report_new) c->seen_reply = true;
-      refresh(*c, now);
+      if (!keep_timer) refresh(*c, now);
       if (report_new) {
         md.state = CtState(CtState::kTrk | CtState::kNew);  // no +rpl either way
       } else if (dir == 1) {
@@ -287,7 +297,7 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
       }
       if (commit) apply_commit_fields(*c, a);
       fill(*c, slot, md);
-      if (a.nat && c->nat()) md.state = md.state.with(apply_nat(f, *c, dir, false));
+      if (nat_applies(a, *c, md.state)) md.state = md.state.with(apply_nat(f, *c, dir, false));
       if (delete_after) {
         erase(slot);
         md.conn_id = 0;
@@ -369,6 +379,11 @@ void FastConntrack::execute_related(Frame& f, const CtAction& a, uint16_t zone, 
                       std::memcmp(q + (ql.family == 4 ? 12 : 8), d + f.l.dst_at(), alen) == 0;
     if (!same) return invalid(md, "bad ICMP quote", nullptr);
   }
+  // OVS extract_l4_icmp()/extract_l4_icmp6(): the profile's minimum quote.
+  if (ql.l4_avail < min_quoted_l4_bytes(profile_, ql.family == 4 ? IpFamily::kV4 : IpFamily::kV6,
+                                        ql.protocol)) {
+    return invalid(md, "bad ICMP quote", nullptr);
+  }
   Key inner;
   uint64_t unused_hash;
   if (fill_key(profile_, q, ql.family, ql.protocol, ql.l4_kind, qr, ql.l4_avail, zone, false, inner,
@@ -407,9 +422,10 @@ void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key&
   if (a.nat && a.nat_range) {
     auto chosen = choose_nat(orig, *a.nat_range, now);
     if (!chosen) {
-      // OVS "Unable to NAT due to tuple space exhaustion"; Linux drops. No entry.
+      // No entry. Linux drops; OVS conn_not_found() logs "Unable to NAT due
+      // to tuple space exhaustion" and the packet goes on +new, untranslated.
       md.reason = "NAT exhausted";
-      md.drop = true;
+      md.drop = profile_.nat_exhaustion_drops_packet;
       return;
     }
     reply = *chosen;
@@ -503,6 +519,13 @@ void FastConntrack::flush() {
   live_ = 0;
 }
 
+void FastConntrack::reset() {
+  flush();
+  zone_limits_.clear();
+  zone_count_.clear();
+  next_id_ = 1;
+}
+
 void FastConntrack::flush_zone(uint16_t zone) {
   for (uint32_t slot = 0; slot < conns_.size(); ++slot) {
     if (conns_[slot].id != 0 && conns_[slot].zone == zone) erase(slot);
@@ -526,7 +549,8 @@ std::vector<ConnectionSnapshot> FastConntrack::dump(int64_t now) {
                                                                         : c.ovs.state_name();
     }
     s.remaining = Duration{c.expires - now};
-    s.snat = c.snat;
+    // A DNAT that moved the source port is source NAT as the tuples show it.
+    s.snat = c.snat || (c.dnat && c.key[1].dport() != c.key[0].sport());
     s.dnat = c.dnat;
     s.seen_reply = c.seen_reply;
     rows.push_back(std::move(s));

@@ -69,6 +69,9 @@ class FastConntrack {
   void prefetch_connection(uint64_t hash) const;
 
   void flush();
+  // Back to the state of a new FastConntrack with the same profile and
+  // fault (no connections, no zone limits, ids from 1), keeping memory.
+  void reset();
   void flush_zone(uint16_t zone);
   void set_zone_limit(uint16_t zone, std::optional<size_t> limit);
   std::vector<ConnectionSnapshot> dump(int64_t now);
@@ -134,6 +137,12 @@ class FastConntrack {
              int64_t now, CtMeta& md);
   std::optional<Key> choose_nat(const Key& original, const NatRange& range, int64_t now);
   uint8_t apply_nat(Frame& f, const Conn& c, uint8_t dir, bool related);
+  // Profile::nat_lookup_skips_new_packets: a +new packet of a NATed
+  // connection is translated only by a ct() naming a range.
+  bool nat_applies(const CtAction& a, const Conn& c, CtState state) const {
+    if (!a.nat || !c.nat()) return false;
+    return !(profile_.nat_lookup_skips_new_packets && state.has(CtState::kNew) && !a.nat_range);
+  }
   bool zone_full(uint16_t zone, int64_t now);
   void reap(int64_t now, std::optional<uint16_t> only_zone);
 

@@ -105,6 +105,23 @@ std::optional<Key> FastConntrack::choose_nat(const Key& original, const NatRange
       }
     }
   }
+  if (snat || !ports || !profile_.dnat_may_remap_source_port) return std::nullopt;
+  // OVS nat_get_unique_tuple(): with every destination taken, keep the first
+  // one and walk the source port up from the original within its class.
+  Key reply = base;
+  set_address(reply, /*source=*/true, lo);
+  reply.set_sport(static_cast<uint16_t>(spans[0].first));
+  const uint32_t sport = original.sport();
+  const uint32_t class_lo = sport < 512 ? 1 : sport < 1024 ? 600 : 1024;
+  const uint32_t class_hi = sport < 512 ? 511 : sport < 1024 ? 1023 : 65535;
+  const std::pair<uint32_t, uint32_t> walk[] = {{sport, class_hi}, {class_lo, sport - 1}};
+  for (const auto& [first, last] : walk) {
+    for (uint32_t port = first; port <= last; ++port) {
+      if (++tried > kMaxCandidates) return std::nullopt;
+      reply.set_dport(static_cast<uint16_t>(port));
+      if (!in_use(reply, now) && !in_use(reversed(reply), now)) return reply;
+    }
+  }
   return std::nullopt;
 }
 
@@ -134,6 +151,14 @@ uint8_t FastConntrack::apply_nat(Frame& f, const Conn& c, uint8_t dir, bool rela
     uint8_t b[2];
     store16(b, port);
     f.write_l3(l.l4 + (manip_source ? 0 : 2), b, 2, false, true);
+    // Both ports come from the tuple (OVS pat_packet()): the other one moves
+    // only when an OVS DNAT remapped the source port.
+    const uint32_t other_at = l.l4 + (manip_source ? 2 : 0);
+    const uint16_t other = manip_source ? from.sport() : from.dport();
+    if (load16(f.data() + other_at) != other) {
+      store16(b, other);
+      f.write_l3(other_at, b, 2, false, true);
+    }
   }
   if (related) {
     // The quoted packet went the other way: its opposite side is translated.

@@ -101,6 +101,7 @@ TcpVerdict OvsTcp::update(const Segment& s, int dir, const Profile& p, const Tcp
   Peer& dst = peers[1 - dir];
   const uint8_t old_src = src.state, old_dst = dst.state;
   const bool syn = s.has(kSyn), ack_set = s.has(kAck), rst = s.has(kRst), fin = s.has(kFin);
+  bool keep_timer = false;
 
   if (syn && !ack_set && dst.state >= kFinWait2 && src.state >= kFinWait2) {
     src.state = dst.state = kClosed;
@@ -177,15 +178,17 @@ TcpVerdict OvsTcp::update(const Segment& s, int dir, const Profile& p, const Tcp
   } else if ((dst.state < kSynSent || dst.state >= kFinWait2 || src.state >= kFinWait2) &&
              at_or_after(src.seqhi + kMaxAckWindow, end) &&
              at_or_after(seq, src.seqlo - kMaxAckWindow)) {
-    // pf's loose branch: no timeout refresh of the class.
+    // pf's loose branch: neither the timeout class nor the timer is touched
+    // (tcp_conn_update() calls no conn_update_expiration() here).
     learn(src, dst, win, end, ack, scaled_win);
     if (fin && src.state < kClosing) src.state = kClosing;
     if (rst) src.state = dst.state = kTimeWait;
+    keep_timer = true;
   } else {
     return in_window && !rst_seq_ok ? TcpVerdict::kBadRst : TcpVerdict::kOutOfWindow;
   }
   if (!rst && peers[0].state >= kEstablished && peers[1].state >= kEstablished) established = true;
-  return TcpVerdict::kValid;
+  return keep_timer ? TcpVerdict::kValidKeepTimer : TcpVerdict::kValid;
 }
 
 int64_t OvsTcp::timeout_ns(const Profile& p) const {  // tm_to_ct_dpif_tp()

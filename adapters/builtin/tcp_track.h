@@ -30,6 +30,7 @@ struct Segment {
 
 enum class TcpVerdict : uint8_t {
   kValid,
+  kValidKeepTimer,  // accepted, the connection's timer left alone (OVS loose branch)
   kValidNew,  // accepted but reported +new (OVS CT_UPDATE_VALID_NEW: a SYN retransmitted
               // before the handshake went on, or a simultaneous-open SYN)
   kInvalidFlags,

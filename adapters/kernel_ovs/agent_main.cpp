@@ -14,7 +14,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,7 +38,6 @@
 #include "adapters/kernel_ovs/agent_protocol.h"
 #include "adapters/ovs_userspace/ovs_probe.h"
 
-extern char** environ;
 
 namespace ctc::kernel_ovs {
 namespace {
@@ -74,26 +73,66 @@ struct RunResult {
   std::string err;
 };
 
-// Runs a program to completion, its output captured through files in /tmp.
-RunResult run(const std::vector<std::string>& argv) {
-  RunResult r;
+// Starts argv[0] (searched in PATH) with stdin from /dev/null, stdout to
+// `out` (opened with `flags`) and stderr to `err`, or to stdout when `err` is
+// empty. fork + exec rather than posix_spawn: glibc's posix_spawn clones with
+// CLONE_VM, which Linux refuses (EINVAL, kernel/fork.c copy_process) once this
+// process has unshared a time namespace for its children
+// (clock_ahead_for_children() below). An exec failure comes back through a
+// close-on-exec pipe, so it reads as the error it is.
+Result<pid_t> start_program(const std::vector<std::string>& argv, const std::string& out,
+                            int flags, const std::string& err) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/tmp/run.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, "/tmp/run.err", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    r.err = argv[0] + ": " + std::strerror(rc);
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    return io_error(std::string("pipe: ") + std::strerror(errno));
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    return io_error(std::string("fork: ") + std::strerror(e));
+  }
+  if (pid == 0) {
+    const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+    const int e =
+        err.empty() ? o : ::open(err.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+    if (in >= 0 && o >= 0 && e >= 0 && ::dup2(in, 0) == 0 && ::dup2(o, 1) == 1 &&
+        ::dup2(e, 2) == 2) {
+      ::execvp(args[0], args.data());
+    }
+    const int error = errno;
+    if (::write(report[1], &error, sizeof error) < 0) ::_exit(126);
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int error = 0;
+  ssize_t n;
+  while ((n = ::read(report[0], &error, sizeof error)) < 0 && errno == EINTR) {
+  }
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof error)) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return internal_error(argv[0] + ": " + std::strerror(error));
+  }
+  return pid;
+}
+
+// Runs a program to completion, its output captured through files in /tmp.
+RunResult run(const std::vector<std::string>& argv) {
+  RunResult r;
+  auto pid = start_program(argv, "/tmp/run.out", O_TRUNC, "/tmp/run.err");
+  if (!pid.ok()) {
+    r.err = pid.error().message;
     return r;
   }
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_file("/tmp/run.out");
@@ -112,18 +151,8 @@ Status run_ok(const std::vector<std::string>& argv) {
 
 // Starts a daemon in the background; it is never waited for (init reaps it).
 Status spawn_daemon(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return internal_error(argv[0] + ": " + std::strerror(rc));
+  auto pid = start_program(argv, log, O_APPEND, "");
+  if (!pid.ok()) return pid.error();
   return ok_status();
 }
 
@@ -166,7 +195,22 @@ Status load_modules() {
 // the monotonic clock has passed 10 s (it compares against a last update of
 // 0), so an ovs-vswitchd started earlier in a fresh VM sizes its per-CPU
 // upcall handler pool to zero, and the later resize leaves upcalls lost
-// (dpctl/show "lost"). Starting it after that point avoids both.
+// (dpctl/show "lost"). The monotonic clock ovs-vswitchd sees must be past
+// that point when it starts.
+constexpr long kVswitchdMinClockMs = 10'500;
+
+// Puts every child started from now on in a time namespace whose monotonic
+// clock runs 60 s ahead (time_namespaces(7); Debian's kernel has
+// CONFIG_TIME_NS), so ovs-vswitchd can start at once instead of after
+// kVswitchdMinClockMs of uptime. Only children move: this process keeps the
+// real clock, and the kernel's own timers (conntrack timeouts) are jiffies,
+// untouched. Must run before the first child: the offsets can only be set
+// while the namespace is empty. False when the kernel cannot.
+bool clock_ahead_for_children() {
+  if (::unshare(CLONE_NEWTIME) != 0) return false;
+  return write_text("/proc/self/timens_offsets", "monotonic 60 0\n").ok();
+}
+
 void wait_for_uptime(long ms) {
   while (uptime_ms() < ms) std::this_thread::sleep_for(milliseconds(50));
 }
@@ -246,6 +290,7 @@ class Agent {
     ::setenv("OVS_SYSCONFDIR", "/etc", 1);
     ::setenv("OVS_PKGDATADIR", "/usr/share/openvswitch", 1);
     ::mkdir(kRunDir, 0755);
+    const bool clock_ahead = clock_ahead_for_children();
     if (auto st = load_modules(); !st.ok()) return st;
     // No stray IPv6 traffic (router solicitations, DAD) on the veth pairs.
     for (const char* knob : {"/proc/sys/net/ipv6/conf/all/disable_ipv6",
@@ -283,7 +328,11 @@ class Agent {
       }
     }
     if (auto st = run_ok(init); !st.ok()) return st;
-    wait_for_uptime(10'500);
+    if (!clock_ahead) {
+      std::fprintf(stderr, "ctc-agent: no time namespace, waiting for %ld ms of uptime\n",
+                   kVswitchdMinClockMs);
+      wait_for_uptime(kVswitchdMinClockMs);
+    }
     if (auto st = spawn_daemon({"ovs-vswitchd", "unix:" + std::string(kRunDir) + "/db.sock",
                                 "--pidfile", "--log-file"},
                                std::string(kRunDir) + "/ovs-vswitchd.out");
@@ -363,8 +412,13 @@ class Agent {
         !st.ok()) {
       return st;
     }
+    // The largest MTU a veth takes (ETH_MAX_MTU) on both ends: a scenario
+    // frame over 1514 bytes (a full IPv6 segment) would otherwise be refused
+    // by sendto (EMSGSIZE) or dropped by the datapath on output, where the
+    // other adapters pass it (ovs-userspace's mtu_request, linux-netfilter's
+    // TUN MTU).
     for (const std::string& dev : {name, peer}) {
-      if (auto st = run_ok({"ip", "link", "set", dev, "up"}); !st.ok()) return st;
+      if (auto st = run_ok({"ip", "link", "set", dev, "mtu", "65535", "up"}); !st.ok()) return st;
     }
     if (auto st = run_ok({"ovs-vsctl", "--timeout=30", "add-port", kBridge, name, "--", "set",
                           "Interface", name, "ofport_request=" + std::to_string(ofport)});

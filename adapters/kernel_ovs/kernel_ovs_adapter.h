@@ -14,7 +14,7 @@
 //   the module at all.
 //
 // Behaviour:
-// - load(): the first call boots the VM (about 15-20 s under TCG), later
+// - load(): the first call boots the VM (about 4-10 s under TCG), later
 //   calls reuse it: the ports are reconciled, the flows replaced, conntrack
 //   flushed, MAC learning flushed, and the sysctls of the profile set
 //   (nf_conntrack_tcp_be_liberal, nf_conntrack_tcp_loose,

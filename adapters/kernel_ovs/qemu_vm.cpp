@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -86,6 +88,19 @@ void unregister_pid(pid_t pid) {
   }
 }
 
+// qemu gets SIGKILL when the thread that started it ends, whatever ends it:
+// a SIGKILL of this process (a test timeout) runs no handler, and a hung guest
+// would not see the channel close. Callers start VMs from a thread that
+// outlives them (ctconform and the tests: the main thread).
+struct DieWithParent : bp::extend::handler {
+  pid_t parent = ::getpid();
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent ended before prctl
+  }
+};
+
 std::string read_tail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -109,10 +124,16 @@ std::string default_image_dir() {
   return cache + "/ctconform/kernel-ovs/current";
 }
 
+std::string VmImage::kernel() const {
+  std::error_code ec;
+  const std::string elf = dir + "/vmlinux";
+  return fs::is_regular_file(elf, ec) ? elf : dir + "/vmlinuz";
+}
+
 Result<VmImage> find_image(const std::string& dir) {
   VmImage image{dir};
   std::error_code ec;
-  for (const std::string& file : {image.kernel(), image.initrd()}) {
+  for (const std::string& file : {dir + "/vmlinuz", image.initrd()}) {
     if (!fs::is_regular_file(file, ec)) {
       return Error{ErrorCode::kNotFound,
                    "kernel-ovs: no VM image at " + dir + " (" + file +
@@ -205,7 +226,8 @@ Result<std::unique_ptr<QemuVm>> QemuVm::boot(const VmOptions& options) {
   std::error_code ec;
   impl->child =
       bp::child(bp::exe = options.qemu, bp::args = args,
-                bp::std_in<bp::null, (bp::std_out & bp::std_err)> impl->qemu_log_path(), ec);
+                bp::std_in<bp::null, (bp::std_out & bp::std_err)> impl->qemu_log_path(),
+                DieWithParent{}, ec);
   if (ec) return internal_error("kernel-ovs: cannot start " + options.qemu + ": " + ec.message());
   impl->pid = impl->child.id();
   register_pid(impl->pid, {impl->socket_path(), impl->console_path(), impl->qemu_log_path()},

@@ -22,8 +22,10 @@
 namespace ctc::kernel_ovs {
 
 struct VmImage {
-  std::string dir;  // holds vmlinuz, initrd.gz, manifest.txt
-  std::string kernel() const { return dir + "/vmlinuz"; }
+  std::string dir;  // holds vmlinuz, initrd.gz, manifest.txt, and vmlinux when it could be made
+  // vmlinux (booted through its PVH entry, no decompression in the guest)
+  // when the image has it, else vmlinuz.
+  std::string kernel() const;
   std::string initrd() const { return dir + "/initrd.gz"; }
 };
 
@@ -38,7 +40,9 @@ struct VmOptions {
   VmImage image;
   std::string qemu;
   int memory_mb = 512;
-  std::chrono::milliseconds boot_timeout{std::chrono::minutes(4)};
+  // A boot takes 5-20 s under TCG depending on the host's load; past this
+  // the VM is taken as hung.
+  std::chrono::milliseconds boot_timeout{std::chrono::minutes(2)};
 };
 
 struct BootInfo {

@@ -103,9 +103,15 @@ ConnectionSnapshot snapshot(const nf_conntrack* ct) {
     s.protocol_state = linux_tcp_state_name(nfct_get_attr_u8(ct, ATTR_TCP_STATE));
   }
   s.remaining = Duration::seconds(nfct_get_attr_u32(ct, ATTR_TIMEOUT));
-  s.snat = nfct_getobjopt(ct, NFCT_GOPT_IS_SNAT) > 0 || nfct_getobjopt(ct, NFCT_GOPT_IS_SPAT) > 0;
-  s.dnat = nfct_getobjopt(ct, NFCT_GOPT_IS_DNAT) > 0 || nfct_getobjopt(ct, NFCT_GOPT_IS_DPAT) > 0;
-  s.seen_reply = (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_SEEN_REPLY) != 0;
+  const uint32_t status = nfct_get_attr_u32(ct, ATTR_STATUS);
+  // nf_nat_core.c nf_nat_setup_info sets IPS_SRC_NAT / IPS_DST_NAT only when
+  // the binding changed the tuple (a null binding sets the *_NAT_DONE bits
+  // alone). libnetfilter_conntrack's NFCT_GOPT_IS_SPAT/DPAT compare the
+  // port fields, which for ICMP hold the id on one side and type/code on
+  // the other, so they call every NATed ICMP connection both.
+  s.snat = (status & IPS_SRC_NAT) != 0;
+  s.dnat = (status & IPS_DST_NAT) != 0;
+  s.seen_reply = (status & IPS_SEEN_REPLY) != 0;
   return s;
 }
 

@@ -5,8 +5,9 @@
 //                   NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT
 //                   LAST_ACK TIME_WAIT CLOSE SYN_SENT2); empty otherwise
 //   remaining       CTA_TIMEOUT, whole seconds (the kernel rounds down)
-//   snat/dnat       NFCT_GOPT_IS_SNAT/DNAT (the tuples differ), not the
-//                   status bits: a null binding sets IPS_*_NAT_DONE too
+//   snat/dnat       the status bits IPS_SRC_NAT / IPS_DST_NAT (set only when
+//                   a binding changed the tuple; a null binding sets just
+//                   IPS_*_NAT_DONE)
 //   seen_reply      IPS_SEEN_REPLY
 //   ICMP reply      id/type/code of the kernel's reply tuple (libnfct keeps
 //                   them without attribute bits: read from its text form)

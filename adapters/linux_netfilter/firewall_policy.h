@@ -130,7 +130,9 @@ inline constexpr const char* kAuditNextHopV6 = "fe80::3";
 
 // The nftables ruleset (nft -f text) for a policy:
 //   table inet ctconform: prerouting at raw (probe notrack, `ct zone set` per
-//     lookup rule, untracked families/ports dropped), nat prerouting (dnat),
+//     lookup rule, untracked families/ports dropped), prerouting after
+//     conntrack (-175: every tracked packet logged to NFLOG for its ct_state,
+//     nflog_ct_reader.h), nat prerouting (dnat),
 //     forward filter (probe, established/related per port, new per allow
 //     rule with `ct mark set` and a packet mark naming the SNAT rule; policy
 //     drop), nat postrouting (snat by packet mark).

@@ -1,14 +1,14 @@
 // Adapter `linux-netfilter`: the real kernel nf_conntrack, in network
 // namespaces this adapter creates and removes (netns_topology.h), driven by
 // an nftables ruleset lifted from the scenario's flow program
-// (firewall_policy.h), observed through TUN devices and ctnetlink
-// (ctnetlink_table.h). See README.md beside this header for what is
-// normalised and why.
+// (firewall_policy.h), observed through TUN devices, ctnetlink
+// (ctnetlink_table.h) and nfnetlink_log (nflog_ct_reader.h). See README.md
+// beside this header for what is normalised and why.
 //
-// Capabilities: no classification (nftables does not report which ct_state a
-// packet had; the verdict is where it went), no labels, no virtual time
-// (advance() sleeps in real time; timeouts are compared loosely), profile
-// "linux" only.
+// Capabilities: classification (the ct_state kernel OVS would derive from the
+// conntrack verdict each packet got, ovs_ct_state.h), no labels, no virtual
+// time (advance() sleeps in real time; timeouts are compared loosely),
+// profile "linux" only.
 #pragma once
 
 #include <memory>

@@ -27,6 +27,8 @@ std::string next_netns_name() {
   return "ctc-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
+constexpr unsigned kTunMtu = 65535;
+
 // Table numbers for policy routing; 1000 + port keeps clear of the reserved
 // 253-255 (default, main, local).
 std::string route_table(Port from) { return std::to_string(1000 + from.value); }
@@ -46,6 +48,12 @@ const std::vector<std::pair<std::string, std::string>>& base_sysctls() {
       {"net.ipv4.conf.all.rp_filter", "0"},
       {"net.ipv4.conf.default.rp_filter", "0"},
       {"net.ipv4.conf.all.send_redirects", "0"},
+      // With policy rules, fib_validate_source (net/ipv4/fib_frontend.c)
+      // does a full reverse-path FIB lookup for every forwarded packet unless
+      // accept_local is set; with rp_filter 0 and no local addresses that
+      // lookup can only accept, so skipping it changes no verdict and saves
+      // a FIB lookup per packet.
+      {"net.ipv4.conf.all.accept_local", "1"},
       {"net.ipv4.conf.default.send_redirects", "0"},
       {"net.ipv6.conf.all.forwarding", "1"},
       {"net.ipv6.conf.default.forwarding", "1"},
@@ -168,6 +176,8 @@ Status NetnsTopology::open_tuns() {
         return e;
       }
       tun_fds_[port] = fd;
+      poll_set_.push_back(pollfd{.fd = fd, .events = POLLIN, .revents = 0});
+      poll_ports_.push_back(port);
     }
     return ok_status();
   });
@@ -175,7 +185,13 @@ Status NetnsTopology::open_tuns() {
 
 Status NetnsTopology::configure_links() const {
   std::string links, v4, v6;
-  for (Port port : spec_.ports) links += "link set " + device_name(port) + " up\n";
+  // OVS switches frames of any size; a router refuses to forward a packet
+  // larger than the output MTU (IPv6: ip6_forward -> Packet Too Big; IPv4
+  // without DF: fragments). The largest MTU a TUN takes (drivers/net/tun.c:
+  // max_mtu = MAX_MTU) keeps every scenario frame whole.
+  for (Port port : spec_.ports) {
+    links += "link set " + device_name(port) + " mtu " + std::to_string(kTunMtu) + " up\n";
+  }
   for (const auto& [from, to] : spec_.routes) {
     const std::string rule = "rule add iif " + device_name(from) + " lookup " + route_table(from) +
                              " pref " + std::to_string(1000 + from.value) + "\n";
@@ -223,6 +239,24 @@ Status NetnsTopology::write_packet(Port port, std::span<const uint8_t> ip_packet
   return ok_status();
 }
 
+std::optional<std::vector<uint8_t>> NetnsTopology::read_packet(Port port) const {
+  auto it = tun_fds_.find(port);
+  if (it == tun_fds_.end()) return std::nullopt;
+  uint8_t buf[65536];
+  const ssize_t n = ::read(it->second, buf, sizeof buf);
+  if (n <= 0) return std::nullopt;  // EAGAIN: queue empty
+  return std::vector<uint8_t>(buf, buf + n);
+}
+
+const std::vector<Port>& NetnsTopology::ports_with_packets() const {
+  ready_ports_.clear();
+  if (::poll(poll_set_.data(), poll_set_.size(), 0) <= 0) return ready_ports_;
+  for (size_t i = 0; i < poll_set_.size(); ++i) {
+    if (poll_set_[i].revents & POLLIN) ready_ports_.push_back(poll_ports_[i]);
+  }
+  return ready_ports_;
+}
+
 std::vector<std::vector<uint8_t>> NetnsTopology::read_packets(Port port) const {
   std::vector<std::vector<uint8_t>> out;
   auto it = tun_fds_.find(port);
@@ -249,6 +283,8 @@ void NetnsTopology::destroy() {
     std::vector<int> fds;
     for (const auto& [port, fd] : tun_fds_) fds.push_back(fd);
     tun_fds_.clear();
+    poll_set_.clear();
+    poll_ports_.clear();
     std::thread([fds] {
       for (int fd : fds) ::close(fd);
     }).detach();

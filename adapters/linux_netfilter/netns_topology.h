@@ -9,12 +9,16 @@
 //     routing by input device (`ip rule iif pA lookup T`, `default dev pB
 //     table T`, IPv4 and IPv6) sends port A's packets to port B whatever
 //     their addresses;
-//   - ip_forward=1, IPv6 forwarding=1, rp_filter=0, no redirects, IPv6
+//   - ip_forward=1, IPv6 forwarding=1, rp_filter=0, accept_local=1 (skips a
+//     reverse-path lookup that could only accept), no redirects, IPv6
 //     addr_gen_mode=none and accept_ra=0 (no link-local address, so no
-//     router solicitations, DAD or MLD from the router itself).
+//     router solicitations, DAD or MLD from the router itself);
+//   - TUN MTU 65535, so no scenario frame is too big to forward.
 // Nothing here touches the host: sysctls are written only by a thread whose
 // network namespace was checked to be ours; `ip`/`nft` run with -n / netns exec.
 #pragma once
+
+#include <poll.h>
 
 #include <functional>
 #include <map>
@@ -60,8 +64,15 @@ class NetnsTopology {
   Status load_ruleset(const std::string& ruleset) const;
 
   Status write_packet(Port port, std::span<const uint8_t> ip_packet) const;
+  // The oldest packet waiting on the port's TUN; nullopt when none is
+  // (non-blocking, one read).
+  std::optional<std::vector<uint8_t>> read_packet(Port port) const;
   // Every packet waiting on the port's TUN, oldest first (non-blocking).
   std::vector<std::vector<uint8_t>> read_packets(Port port) const;
+  // The ports whose TUN has a packet waiting, in spec order: one poll() over
+  // every TUN, so "nothing left anywhere" costs one system call. The result
+  // stays valid until the next call.
+  const std::vector<Port>& ports_with_packets() const;
   void drain() const;
 
   // Removes the namespace (idempotent; the destructor calls it).
@@ -77,6 +88,11 @@ class NetnsTopology {
   TopologySpec spec_;
   int netns_fd_ = -1;
   std::map<Port, int> tun_fds_;
+  // ports_with_packets(): the poll set (one entry per TUN, spec order) and
+  // its answer, kept between calls so a poll allocates nothing.
+  mutable std::vector<pollfd> poll_set_;
+  std::vector<Port> poll_ports_;
+  mutable std::vector<Port> ready_ports_;
 };
 
 }  // namespace ctc::linux_netfilter

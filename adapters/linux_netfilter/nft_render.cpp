@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "adapters/linux_netfilter/firewall_policy.h"
+#include "adapters/linux_netfilter/nflog_ct_reader.h"
 
 namespace ctc::linux_netfilter {
 namespace {
@@ -115,6 +116,64 @@ void render_prerouting_raw(std::ostream& os, const Policy& p) {
   os << "    drop\n  }\n";
 }
 
+// One classify rule: the packet's conntrack verdict as an NFLOG prefix,
+// then accept (ends the classify chains, so every packet is logged once).
+void classify_rule(std::ostream& os, const std::string& match,
+                   const std::optional<LoggedCtState>& state) {
+  os << "    " << match << (match.empty() ? "" : " ") << "log prefix \""
+     << classify_log_prefix(state) << "\" group " << kClassifyLogGroup << " accept\n";
+}
+
+// Established/related rules of one direction. The NAT status bits matter
+// only when the lookup carries `nat` (ovs_ct_state.h); then one rule per
+// combination, each matching it exactly.
+void classify_state_rules(std::ostream& os, LoggedCtState::Kind kind, bool reply, bool split_nat) {
+  const char* state = kind == LoggedCtState::Kind::kEstablished ? "established" : "related";
+  const std::string match = std::string("ct state ") + state;
+  if (!split_nat) {
+    classify_rule(os, match, LoggedCtState{.kind = kind, .reply = reply});
+    return;
+  }
+  const std::pair<const char*, LoggedCtState> cases[] = {
+      {"0", {.kind = kind, .reply = reply}},
+      {"snat", {.kind = kind, .reply = reply, .snat = true}},
+      {"dnat", {.kind = kind, .reply = reply, .dnat = true}},
+      {"snat | dnat", {.kind = kind, .reply = reply, .snat = true, .dnat = true}},
+  };
+  for (const auto& [bits, logged] : cases) {
+    classify_rule(os, match + " ct status & (snat | dnat) == " + bits, logged);
+  }
+}
+
+// Every tracked packet's conntrack verdict goes to userspace
+// (nflog_ct_reader.h). The chain runs after conntrack (NF_IP_PRI_CONNTRACK,
+// -200) and before the audit table's drop (-150) and DNAT (-100), so it sees
+// invalid packets too, and the packet as injected. Untracked packets (the
+// probe) are not logged; packets the raw chain dropped never get here. The
+// rules are mutually exclusive and end with a catch-all whose prefix the
+// reader refuses, so a verdict the chains did not foresee is a harness
+// error, never a wrong classification.
+void render_classify(std::ostream& os, const Policy& p) {
+  using Kind = LoggedCtState::Kind;
+  const bool split_nat = p.nat_on_lookup;
+  os << "  chain prerouting_classify {\n"
+     << "    type filter hook prerouting priority " << kClassifyPriority << "; policy accept;\n"
+     << "    ct state untracked accept\n";
+  classify_rule(os, "ct state invalid", std::nullopt);
+  os << "    ct direction reply jump classify_reply\n";
+  classify_rule(os, "ct state new", LoggedCtState{.kind = Kind::kNew});
+  classify_state_rules(os, Kind::kEstablished, false, split_nat);
+  // ovs_ct_nat leaves IP_CT_RELATED (original direction) to the commit.
+  classify_state_rules(os, Kind::kRelated, false, false);
+  os << "    log prefix \"ctc unforeseen\" group " << kClassifyLogGroup << " accept\n"
+     << "  }\n"
+     << "  chain classify_reply {\n";
+  classify_state_rules(os, Kind::kEstablished, true, split_nat);
+  classify_state_rules(os, Kind::kRelated, true, split_nat);
+  os << "    log prefix \"ctc unforeseen\" group " << kClassifyLogGroup << " accept\n"
+     << "  }\n";
+}
+
 bool any_nat(const Policy& p, NatRange::Kind kind) {
   for (const AllowRule& a : p.allow) {
     if (a.nat && a.nat->kind == kind) return true;
@@ -197,6 +256,7 @@ std::string render_nft(const Policy& policy) {
   std::ostringstream os;
   os << "table inet ctconform {\n";
   render_prerouting_raw(os, policy);
+  render_classify(os, policy);
   render_prerouting_nat(os, policy);
   render_forward(os, policy);
   render_postrouting_nat(os, policy);

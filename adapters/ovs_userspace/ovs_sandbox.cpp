@@ -387,10 +387,16 @@ Status OvsSandbox::ensure_ports(const std::vector<SandboxPort>& ports,
   std::vector<std::string> args;
   for (const SandboxPort& p : ports) {
     if (ports_.contains(p.name)) continue;
+    // A dummy port drops every frame longer than its MTU plus the Ethernet
+    // header on output (lib/netdev-dummy.c netdev_dummy_send(), EMSGSIZE;
+    // default MTU 1500), which would lose IPv6 segments with a full
+    // 1460-byte payload, and their probe copies. The datapath itself does
+    // not look at the MTU, so the largest MTU a dummy port takes
+    // (DUMMY_MAX_MTU) lets every frame the scenario makes through.
     for (const std::string& a :
          {std::string("--"), std::string("add-port"), std::string("br0"), p.name, std::string("--"),
           std::string("set"), std::string("interface"), p.name, std::string("type=dummy"),
-          "ofport_request=" + std::to_string(p.ofport),
+          "ofport_request=" + std::to_string(p.ofport), std::string("mtu_request=65535"),
           "options:pstream=punix:" + port_socket(p.name)}) {
       args.push_back(a);
     }

@@ -1,8 +1,10 @@
 #include "adapters/reference/reference_adapter.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "adapters/instance_pool.h"
 #include "reference/flow/flow_datapath.h"
 #include "reference/flow/flow_program_cache.h"
 
@@ -24,7 +26,12 @@ class ReferenceAdapter final : public Adapter {
     auto program = programs_.get(setup.flows);
     if (!program.ok()) return invalid_argument("flows: " + program.error().message);
     want_trace_ = setup.want_trace;
-    datapath_.emplace(*setup.profile, **program);
+    auto [datapath, built] = datapaths_.get(
+        *program, *setup.profile, [](const Profile& profile, const FlowProgram& flows) {
+          return std::make_unique<FlowDatapath>(profile, flows);
+        });
+    if (!built) datapath->conntrack().reset();
+    datapath_ = datapath;
     std::vector<uint16_t> ports;
     for (const PortDecl& p : setup.ports) ports.push_back(p.port.value);
     datapath_->set_ports(std::move(ports));
@@ -67,7 +74,8 @@ class ReferenceAdapter final : public Adapter {
  private:
   FlowProgramCache programs_;
   bool want_trace_ = true;
-  std::optional<FlowDatapath> datapath_;
+  InstancePool<FlowDatapath> datapaths_;
+  FlowDatapath* datapath_ = nullptr;  // the loaded one, owned by datapaths_
   Timestamp now_;
 };
 

@@ -31,10 +31,11 @@ inline rc::Gen<TrafficPlan> unrelated_traffic(const Profile& profile) {
 }
 
 // A case for `relation`; the relation itself is not shrunk away.
-inline rc::Gen<MetamorphicCase> metamorphic_case(Relation relation, const Profile& profile) {
+inline rc::Gen<MetamorphicCase> metamorphic_case(Relation relation, const Profile& profile,
+                                                 PipelineShape shape = {}) {
   return rc::gen::build<MetamorphicCase>(
              rc::gen::set(&MetamorphicCase::relation, rc::gen::just(relation)),
-             rc::gen::set(&MetamorphicCase::plan, traffic_plan(profile)),
+             rc::gen::set(&MetamorphicCase::plan, traffic_plan(profile, shape)),
              rc::gen::set(&MetamorphicCase::relabeling, renumbering()),
              rc::gen::set(&MetamorphicCase::flush_zone_only, rc::gen::arbitrary<bool>()),
              rc::gen::set(&MetamorphicCase::unrelated,

@@ -31,6 +31,8 @@ struct Connection {
   bool seen_reply = false;
   bool snat = false;
   bool dnat = false;
+  // A DNAT that also had to move the source port (Profile::dnat_may_remap_source_port).
+  bool source_port_remapped = false;
 
   bool expired_at(Timestamp now) const {
     // Both implementations expire at the deadline itself: Linux nf_ct_is_expired()
@@ -154,6 +156,16 @@ struct Conntrack::Impl {
     return bits;
   }
 
+  // Whether `request` translates a packet of `c` that the lookup classified
+  // as `state`. Kernel OVS reuses the connection's NAT only past IP_CT_NEW; a
+  // +new packet is translated only by a ct() naming a range (Profile::
+  // nat_lookup_skips_new_packets, net/openvswitch/conntrack.c ovs_ct_nat()).
+  bool nat_applies(const CtRequest& request, const Connection& c, CtState state) const {
+    if (!request.nat || !c.nat()) return false;
+    return !(profile->nat_lookup_skips_new_packets && state.has(CtState::kNew) &&
+             !request.nat_range);
+  }
+
   void execute(Packet& packet, const CtRequest& request, Timestamp now, PacketCtMetadata& md);
 
  private:
@@ -205,7 +217,8 @@ void Conntrack::Impl::apply_commit_fields(Connection& c, const CtRequest& reques
 void Conntrack::Impl::execute_cached(Packet& packet, const CtRequest& request, Connection& c,
                                      Direction dir, PacketCtMetadata& md) {
   if (request.commit) apply_commit_fields(c, request);
-  if (request.nat && c.nat() && !md.state.has(CtState::kSnat) && !md.state.has(CtState::kDnat)) {
+  if (nat_applies(request, c, md.state) && !md.state.has(CtState::kSnat) &&
+      !md.state.has(CtState::kDnat)) {
     const bool related = md.state.has(CtState::kRel);
     md.state = md.state.with(translate(packet, c, dir, related));
   }
@@ -237,19 +250,25 @@ void Conntrack::Impl::start_connection(Packet& packet, const CtRequest& request,
   c.reply = tuple.reversed();
   c.created = now;
   if (request.nat && request.nat_range) {
-    auto chosen = choose_nat_tuple(tuple, *request.nat_range, [&](const Tuple& reply) {
-      return tuple_in_use(request.zone, reply, now) || tuple_in_use(request.zone, reply.reversed(), now);
-    });
+    auto chosen = choose_nat_tuple(
+        tuple, *request.nat_range,
+        [&](const Tuple& reply) {
+          return tuple_in_use(request.zone, reply, now) ||
+                 tuple_in_use(request.zone, reply.reversed(), now);
+        },
+        profile->dnat_may_remap_source_port);
     if (!chosen) {
-      // OVS conn_not_found "Unable to NAT due to tuple space exhaustion"; Linux
-      // nf_nat_setup_info fails and the packet is dropped. Both: no entry.
+      // No entry either way. Linux nf_nat_setup_info fails and the packet is
+      // dropped; OVS conn_not_found() logs "Unable to NAT due to tuple space
+      // exhaustion" and the packet goes on +new, untranslated.
       md.invalid_reason = InvalidReason::kNatExhausted;
-      md.drop_packet = true;
+      md.drop_packet = profile->nat_exhaustion_drops_packet;
       return;
     }
     c.reply = *chosen;
     c.snat = request.nat_range->kind == NatRange::Kind::kSrc;
     c.dnat = request.nat_range->kind == NatRange::Kind::kDst;
+    c.source_port_remapped = c.dnat && c.reply.dst_port != tuple.src_port;
   } else if (tuple_in_use(request.zone, c.reply, now)) {
     md.state = CtState(CtState::kTrk | CtState::kInv);
     md.invalid_reason = InvalidReason::kCommitConflict;
@@ -281,6 +300,11 @@ void Conntrack::Impl::execute_related(Packet& packet, const CtRequest& request, 
   }
   Tuple inner;
   if (InvalidReason r = extract_tuple(*quoted, *profile, inner); r != InvalidReason::kNone) {
+    return finish_invalid(md, InvalidReason::kIcmpErrorBadQuote, nullptr);
+  }
+  // OVS extract_l4_icmp()/extract_l4_icmp6(): a quote too short for the
+  // profile's minimum is no quote at all (Profile::icmp_error_min_quoted_l4).
+  if (quoted->quoted_l4_bytes < min_quoted_l4_bytes(*profile, quoted->ip->family, quoted->ip->protocol)) {
     return finish_invalid(md, InvalidReason::kIcmpErrorBadQuote, nullptr);
   }
   // The quoted packet travelled the other way: the error belongs to the
@@ -356,12 +380,21 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
     bool accepted = true;
     bool delete_after = false;
     bool report_new = false;
+    bool refresh_timer = true;
     if (c.tcp) {
       const TcpUpdate update = c.tcp->update(*segment, dir);
+      refresh_timer = update.refresh_timer;
       switch (update.kind) {
         case TcpUpdateKind::kValid: break;
         case TcpUpdateKind::kValidNew: report_new = true; break;
-        case TcpUpdateKind::kInvalid: return finish_invalid(md, update.reason, &c);
+        case TcpUpdateKind::kInvalid:
+          finish_invalid(md, update.reason, &c);
+          // OVS lib/conntrack.c process_one(): handle_nat() runs after
+          // conn_update_state() even when the update was CT_UPDATE_INVALID.
+          if (profile->invalid_packet_is_translated && request.nat && c.nat()) {
+            md.state = md.state.with(translate(packet, c, dir, false));
+          }
+          return;
         case TcpUpdateKind::kDelete: delete_after = true; break;
         case TcpUpdateKind::kRecycle:
           // Linux: TIME_WAIT/CLOSE + SYN kills the entry and the packet is looked
@@ -380,7 +413,7 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
     if (accepted) {
       const bool replied_before = c.seen_reply;
       if (dir == Direction::kReply && !report_new) c.seen_reply = true;
-      refresh(c, now);
+      if (refresh_timer) refresh(c, now);
       if (report_new) {
         // OVS conn_update_state: CT_UPDATE_VALID_NEW only adds +new; no +rpl
         // even in the reply direction.
@@ -400,7 +433,7 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
       }
       if (request.commit) apply_commit_fields(c, request);
       fill_connection_md(c, md);
-      if (request.nat && c.nat()) {
+      if (nat_applies(request, c, md.state)) {
         md.state = md.state.with(translate(packet, c, dir, false));
       }
       if (delete_after) {
@@ -435,6 +468,12 @@ void Conntrack::execute(Packet& packet, const CtRequest& request, Timestamp now,
 void Conntrack::flush() {
   impl_->index.clear();
   impl_->connections.clear();
+}
+
+void Conntrack::reset() {
+  flush();
+  impl_->zone_limits.clear();
+  impl_->next_id = 1;
 }
 
 void Conntrack::flush_zone(Zone zone) {
@@ -473,7 +512,9 @@ std::vector<ConnectionSnapshot> Conntrack::dump(Timestamp now) {
     s.label = c.label;
     s.protocol_state = c.tcp ? c.tcp->state_name() : std::string();
     s.remaining = c.expires - now;
-    s.snat = c.snat;
+    // A moved source port is source NAT as far as the tuples show (OVS dumps
+    // no NAT status; its table shows the reply tuple).
+    s.snat = c.snat || c.source_port_remapped;
     s.dnat = c.dnat;
     s.seen_reply = c.seen_reply;
     rows.push_back(std::move(s));

@@ -103,6 +103,9 @@ class Conntrack {
   static void clear(PacketCtMetadata& md) { md = PacketCtMetadata{}; }
 
   void flush();
+  // Back to the state of a new Conntrack with the same options (no
+  // connections, no zone limits, ids from 1), keeping allocated memory.
+  void reset();
   void flush_zone(Zone zone);
   // Removes the connection whose original or reply tuple is `tuple` in `zone`.
   bool flush_tuple(Zone zone, const Tuple& tuple);

@@ -133,8 +133,24 @@ void reset_checksums_after_rewrite(Packet& p) {
 
 }  // namespace
 
+// The ports tried for a source port that must change: the original port
+// first, then up from it within its class (1-511, 600-1023, 1024-65535),
+// wrapping around: OVS lib/conntrack.c set_sport_range() +
+// FOR_EACH_PORT_IN_RANGE. Linux nf_nat_l4proto_unique_tuple() uses the same
+// classes but starts at a hashed offset, so its choice is not predictable.
+static std::vector<std::pair<uint16_t, uint16_t>> source_port_walk(uint16_t original_port) {
+  const auto [lo, hi] = original_port < 512    ? std::pair<uint16_t, uint16_t>{1, 511}
+                        : original_port < 1024 ? std::pair<uint16_t, uint16_t>{600, 1023}
+                                               : std::pair<uint16_t, uint16_t>{1024, 65535};
+  std::vector<std::pair<uint16_t, uint16_t>> spans = {{original_port, original_port}};
+  if (original_port < hi) spans.push_back({static_cast<uint16_t>(original_port + 1), hi});
+  if (original_port > lo) spans.push_back({lo, static_cast<uint16_t>(original_port - 1)});
+  return spans;
+}
+
 std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& range,
-                                      const std::function<bool(const Tuple&)>& in_use) {
+                                      const std::function<bool(const Tuple&)>& in_use,
+                                      bool dnat_may_remap_source_port) {
   const bool snat = range.kind == NatRange::Kind::kSrc;
   const uint16_t original_port = snat ? original.src_port : original.dst_port;
   const bool ports = has_ports(original.protocol);
@@ -143,18 +159,10 @@ std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& ran
   if (!ports) {
     port_spans.push_back({0, 0});
   } else if (range.min_port == 0) {
-    port_spans.push_back({original_port, original_port});
     if (snat) {
-      // No port range: stay in the original port's class (1-511, 600-1023,
-      // 1024-65535) and walk up from the original port, wrapping around:
-      // OVS lib/conntrack.c set_sport_range() + FOR_EACH_PORT_IN_RANGE.
-      // Linux nf_nat_l4proto_unique_tuple() uses the same classes but starts
-      // at a hashed offset, so its choice is not predictable.
-      const auto [lo, hi] = original_port < 512    ? std::pair<uint16_t, uint16_t>{1, 511}
-                            : original_port < 1024 ? std::pair<uint16_t, uint16_t>{600, 1023}
-                                                   : std::pair<uint16_t, uint16_t>{1024, 65535};
-      if (original_port < hi) port_spans.push_back({static_cast<uint16_t>(original_port + 1), hi});
-      if (original_port > lo) port_spans.push_back({lo, static_cast<uint16_t>(original_port - 1)});
+      port_spans = source_port_walk(original_port);
+    } else {
+      port_spans.push_back({original_port, original_port});
     }
   } else {
     const uint16_t hi = std::max(range.min_port, range.max_port);
@@ -167,22 +175,37 @@ std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& ran
   const IpAddress& lo = range.min_addr;
   const uint64_t address_count =
       range.max_addr < lo ? 1 : std::min<uint64_t>(range.max_addr.offset_from(lo), kMaxCandidates) + 1;
+  auto candidate = [&](const IpAddress& addr, uint32_t port) {
+    Tuple reply = original.reversed();
+    if (snat) {
+      reply.dst = addr;
+      if (ports) reply.dst_port = static_cast<uint16_t>(port);
+    } else {
+      reply.src = addr;
+      if (ports) reply.src_port = static_cast<uint16_t>(port);
+    }
+    return reply;
+  };
   uint64_t tried = 0;
   for (const auto& [first, last] : port_spans) {
     for (uint32_t port = first; port <= last; ++port) {
       for (uint64_t a = 0; a < address_count; ++a) {
         if (++tried > kMaxCandidates) return std::nullopt;
-        Tuple reply = original.reversed();
-        const IpAddress addr = lo.plus(a);
-        if (snat) {
-          reply.dst = addr;
-          if (ports) reply.dst_port = static_cast<uint16_t>(port);
-        } else {
-          reply.src = addr;
-          if (ports) reply.src_port = static_cast<uint16_t>(port);
-        }
+        const Tuple reply = candidate(lo.plus(a), port);
         if (!in_use(reply)) return reply;
       }
+    }
+  }
+  if (snat || !ports || !dnat_may_remap_source_port) return std::nullopt;
+  // OVS nat_get_unique_tuple(): the destination stays the first candidate
+  // and the source port moves; the original source port, already tried
+  // above, is tried again and skipped.
+  Tuple base = candidate(lo, port_spans.front().first);
+  for (const auto& [first, last] : source_port_walk(original.src_port)) {
+    for (uint32_t port = first; port <= last; ++port) {
+      if (++tried > kMaxCandidates) return std::nullopt;
+      base.dst_port = static_cast<uint16_t>(port);
+      if (!in_use(base)) return base;
     }
   }
   return std::nullopt;
@@ -203,11 +226,13 @@ uint8_t apply_nat(Packet& packet, const Tuple& original, const Tuple& reply, boo
 
   if (manip_source) {
     packet.ip->src = target_src;
-    if (!related && ports) set_ports(packet, target_sport, std::nullopt);
   } else {
     packet.ip->dst = target_dst;
-    if (!related && ports) set_ports(packet, std::nullopt, target_dport);
   }
+  // Both ports come from the tuple, as OVS pat_packet() does: the side that
+  // is not translated keeps its port unless the NAT had to move it too (an
+  // OVS DNAT that remapped the source port).
+  if (!related && ports) set_ports(packet, target_sport, target_dport);
   if (related) {
     // The quoted packet went the other way: its opposite side is translated.
     std::optional<uint16_t> port;

@@ -22,8 +22,13 @@ namespace ctc {
 // explicit range both start from a hash, so with more than one candidate
 // their choice differs from ours: scenarios that compare bytes use
 // single-address, single-port ranges.
+//
+// `dnat_may_remap_source_port` (Profile): when no destination is free, a DNAT
+// then keeps the first destination candidate and walks the source port up
+// from the original one within its class, as for SNAT without a port range.
 std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& range,
-                                      const std::function<bool(const Tuple&)>& in_use);
+                                      const std::function<bool(const Tuple&)>& in_use,
+                                      bool dnat_may_remap_source_port = false);
 
 // Rewrites `packet` travelling in `direction` of a connection with tuples
 // (original, reply). For a RELATED ICMP error (`related`), the outer header's

@@ -15,6 +15,15 @@ bool is_icmp_query(uint8_t protocol, uint8_t type) {
 
 }  // namespace
 
+size_t min_quoted_l4_bytes(const Profile& profile, IpFamily family, uint8_t protocol) {
+  const bool icmp = protocol == (family == IpFamily::kV4 ? ip_proto::kIcmp : ip_proto::kIcmpv6);
+  if (protocol != ip_proto::kTcp && protocol != ip_proto::kUdp && !icmp) return 0;
+  if (family == IpFamily::kV6 && protocol == ip_proto::kTcp) {
+    return profile.icmpv6_error_min_quoted_tcp;
+  }
+  return profile.icmp_error_min_quoted_l4;
+}
+
 InvalidReason extract_tuple(const Packet& packet, const Profile& profile, Tuple& tuple) {
   const IpHeader& ip = *packet.ip;
   tuple = Tuple{};

@@ -13,4 +13,10 @@ namespace ctc {
 // those). Returns why the packet cannot be tracked, or kNone.
 InvalidReason extract_tuple(const Packet& packet, const Profile& profile, Tuple& tuple);
 
+// The fewest bytes, from its L4 header on, that an ICMP error's quote of a
+// `protocol` packet must carry under `profile` (Profile::icmp_error_min_quoted_l4).
+// 0 when the profile asks for no more than the tuple needs, and for
+// protocols without ports.
+size_t min_quoted_l4_bytes(const Profile& profile, IpFamily family, uint8_t protocol);
+
 }  // namespace ctc

@@ -37,6 +37,7 @@ Profile make_linux() {
   p.tcp_loose = true;     // nf_conntrack_tcp_loose default 1
   p.verify_checksums = true;  // nf_conntrack_checksum default 1 (PRE_ROUTING, as OVS calls it)
   p.est_requires_reply = true;  // net/openvswitch/conntrack.c ovs_ct_get_state(): IP_CT_NEW -> +new
+  p.nat_lookup_skips_new_packets = true;  // ovs_ct_nat(): "ctinfo != IP_CT_NEW" to NAT like before
   return p;
 }
 
@@ -81,7 +82,13 @@ Profile make_ovs_userspace() {
   p.icmp_query_requires_code_zero = true;
   p.zone_limit_drops_packet = false;
   p.invalid_packet_keeps_connection = true;
+  p.invalid_packet_is_translated = true;  // lib/conntrack.c process_one() -> handle_nat()
+  p.nat_exhaustion_drops_packet = false;  // conn_not_found(): nat_res_exhaustion returns NULL
+  p.dnat_may_remap_source_port = true;    // nat_get_unique_tuple(): the sport fallback
+  p.icmp_error_min_quoted_l4 = 8;      // extract_l4_icmp(): ICMP_ERROR_DATA_L4_LEN
+  p.icmpv6_error_min_quoted_tcp = 20;  // extract_l4_icmp6() -> extract_l4_tcp(): TCP_HEADER_LEN
   p.dnat_original_reports_snat = false;
+  p.nat_lookup_skips_new_packets = false;  // process_one(): handle_nat() for any found conn
   return p;
 }
 

@@ -18,6 +18,7 @@ struct TcpTimeouts {
   // its pf-style classes onto these (lib/conntrack-tp.c tm_to_ct_dpif_tp()).
   Duration syn_sent, syn_recv, established, fin_wait, close_wait, last_ack, time_wait, close,
       syn_sent2, retrans, unacknowledged;
+  friend bool operator==(const TcpTimeouts&, const TcpTimeouts&) = default;
 };
 
 struct Timeouts {
@@ -32,6 +33,7 @@ struct Timeouts {
   // Linux udp_packet(): a replied flow still active this long after its first
   // packet becomes a stream (udp_stream timeout, ASSURED). OVS has no such rule.
   Duration udp_stream_after = Duration::seconds(2);
+  friend bool operator==(const Timeouts&, const Timeouts&) = default;
 };
 
 struct Profile {
@@ -69,11 +71,49 @@ struct Profile {
   // (process_one: write_ct_md with the conn), so ct_mark/ct_label/ct_zone are
   // visible on +inv packets; the kernel detaches the conntrack entry.
   bool invalid_packet_keeps_connection = false;
+  // OVS userspace also applies the found connection's NAT to a packet its TCP
+  // tracker found invalid: lib/conntrack.c process_one() calls handle_nat()
+  // after conn_update_state() whatever the update said, so the packet leaves
+  // translated and +inv+snat/+dnat. The kernel detaches the entry: no NAT.
+  bool invalid_packet_is_translated = false;
+  // How much of the quoted packet's L4 header an ICMP error must carry to be
+  // related: 0 means the ports (or the ICMP header) suffice, as for Linux
+  // (nf_ct_get_tuple reads only those). OVS userspace (lib/conntrack.c
+  // extract_l4_icmp()) asks ICMPv4 errors for ICMP_ERROR_DATA_L4_LEN (8)
+  // bytes of any TCP/UDP/ICMP header, while extract_l4_icmp6() passes no
+  // such length, so an ICMPv6 error must quote a whole fixed header:
+  // TCP_HEADER_LEN (20), UDP_HEADER_LEN (8), ICMPv6 4 + 4.
+  // A commit that finds no free NAT tuple: Linux (nf_nat_setup_info fails,
+  // net/openvswitch/conntrack.c ovs_ct_nat) drops the packet; OVS userspace
+  // (lib/conntrack.c conn_not_found(), nat_res_exhaustion) only logs and
+  // leaves it +new, uncommitted and untranslated.
+  bool nat_exhaustion_drops_packet = true;
+  // When every destination candidate of a DNAT is taken, OVS userspace goes on
+  // to look for a free source port in the original port's class, walking up
+  // from it (lib/conntrack.c nat_get_unique_tuple(): "Eventually, if the
+  // previous attempt fails, tries to find a source port in the ephemeral
+  // range"); the packets of such a connection get both ports rewritten
+  // (pat_packet()). Linux's DNAT only picks destinations.
+  bool dnat_may_remap_source_port = false;
+  uint8_t icmp_error_min_quoted_l4 = 0;       // ICMPv4 errors, and ICMPv6 quoting UDP/ICMPv6
+  uint8_t icmpv6_error_min_quoted_tcp = 0;    // ICMPv6 errors quoting TCP
   // Kernel OVS (the `linux` profile's ct() semantics) reports +snat as well as
   // +dnat on original-direction packets of a DNAT connection: it runs a null
   // source binding after the DNAT (net/openvswitch/conntrack.c ovs_ct_nat).
   // OVS userspace reports +dnat only.
   bool dnat_original_reports_snat = true;
+  // A plain `nat` (no src=/dst= range) on a packet of a NATed connection that
+  // is still IP_CT_NEW (no reply yet: a retransmitted SYN, a second UDP or
+  // ICMP echo request) is not translated by kernel OVS: in Linux 6.1
+  // net/openvswitch/conntrack.c ovs_ct_nat(), the connection's own NAT is
+  // reused only when "ctinfo != IP_CT_NEW && ct->status & IPS_NAT_MASK";
+  // otherwise only an explicit SRC_NAT/DST_NAT range translates (with the
+  // existing binding, ovs_ct_nat_execute()), and without one it returns
+  // "Connection is not NATed" and sets no ct_state NAT bit. OVS userspace
+  // (lib/conntrack.c process_one()) calls handle_nat() for every found
+  // connection with NAT, whatever its state.
+  bool nat_lookup_skips_new_packets = true;
+  friend bool operator==(const Profile&, const Profile&) = default;
 };
 
 const Profile& linux_profile();

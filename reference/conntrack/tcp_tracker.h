@@ -45,6 +45,12 @@ enum class TcpUpdateKind : uint8_t {
 struct TcpUpdate {
   TcpUpdateKind kind = TcpUpdateKind::kValid;
   InvalidReason reason = InvalidReason::kNone;
+  // Accepted packets restart the connection's timer at its current timeout,
+  // except where the tracker says not to: OVS's loose branch of
+  // tcp_conn_update() calls no conn_update_expiration(), so a connection kept
+  // alive only by such packets expires on the timer its last in-window
+  // packet set.
+  bool refresh_timer = true;
 };
 
 // The state of one tracked TCP connection.

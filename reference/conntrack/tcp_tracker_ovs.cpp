@@ -111,6 +111,7 @@ class OvsTcpTracker final : public TcpConnectionTracker {
   // tcp_conn_update().
   TcpUpdate update(const TcpSegment& s, Direction dir) override {
     if (has_invalid_flags(s.flags)) return invalid(InvalidReason::kTcpInvalidFlags);
+    bool refresh_timer = true;
     const bool reply = dir == Direction::kReply;
     Peer& src = peers_[reply ? 1 : 0];  // the peer that sent the segment
     Peer& dst = peers_[reply ? 0 : 1];  // the peer that should receive it
@@ -225,7 +226,11 @@ class OvsTcpTracker final : public TcpConnectionTracker {
       // The loose branch: shotgunned SYNs before the peer answered, pickup of
       // an established stream, and stray packets right after a close. Within
       // a window of the sender's position either way; dst.seqhi is not
-      // trusted and the timeout is deliberately not refreshed.
+      // trusted, and neither the timeout class nor the timer is touched
+      // ("We don't update the TTL here to mitigate the damage of a packet
+      // flood"): the connection still expires when its last in-window packet
+      // said.
+      refresh_timer = false;
       learn_from(src, dst, win, end, ack, scaled_win);
       if (fin && src.state < kClosing) src.state = kClosing;
       if (rst) src.state = dst.state = kTimeWait;
@@ -239,7 +244,7 @@ class OvsTcpTracker final : public TcpConnectionTracker {
     if (!rst && peers_[0].state >= kEstablished && peers_[1].state >= kEstablished) {
       established_ = true;
     }
-    return {TcpUpdateKind::kValid, InvalidReason::kNone};
+    return {TcpUpdateKind::kValid, InvalidReason::kNone, refresh_timer};
   }
 
   std::string state_name() const override {

@@ -179,6 +179,7 @@ struct Packet {
   bool ip_checksum_ok = true;
   bool l4_checksum_ok = true;
   bool l4_truncated = false;  // quoted packets only: L4 header cut short (8 bytes quoted)
+  uint32_t quoted_l4_bytes = 0;  // quoted packets only: bytes from the L4 header to the quote's end
 
   const TcpHeader* tcp() const { return std::get_if<TcpHeader>(&l4); }
   TcpHeader* tcp() { return std::get_if<TcpHeader>(&l4); }

@@ -1,9 +1,15 @@
 #include "reference/packet/packet_builder.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include "reference/packet/checksum.h"
 
 namespace ctc {
 namespace {
+
+// Everything is written into one buffer, sized up front: this serializer is
+// on the reference datapath's per-packet path (every output frame).
 
 void put16(std::vector<uint8_t>& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v >> 8));
@@ -18,34 +24,51 @@ void set16(std::vector<uint8_t>& out, size_t at, uint16_t v) {
   out[at + 1] = static_cast<uint8_t>(v);
 }
 
-// The upper-layer bytes (header + payload) with the checksum filled in.
-std::vector<uint8_t> serialize_l4(const Packet& p) {
-  std::vector<uint8_t> out;
+size_t tcp_options_size(const TcpHeader& t) {
+  size_t n = 0;
+  for (const TcpOption& o : t.options) n += o.kind > 1 ? 2 + o.data.size() : 1;
+  return (n + 3) / 4 * 4;  // padded with end-of-option-list bytes
+}
+
+// Upper-layer bytes (header + payload) as serialize_l4 writes them.
+size_t l4_size(const Packet& p) {
+  size_t header = 0;
+  if (const TcpHeader* t = p.tcp()) {
+    header = 20 + tcp_options_size(*t);
+  } else if (p.udp() != nullptr || p.icmp() != nullptr) {
+    header = 8;
+  }
+  return header + p.payload.size();
+}
+
+// Appends the upper-layer bytes (header + payload) with the checksum filled in.
+void append_l4(std::vector<uint8_t>& out, const Packet& p) {
+  const size_t start = out.size();
   const IpHeader& ip = *p.ip;
   uint8_t checksum_protocol = 0;
   size_t checksum_at = 0;
   std::optional<uint16_t> given;
   bool pseudo = true;
   if (const TcpHeader* t = p.tcp()) {
-    std::vector<uint8_t> options;
-    for (const TcpOption& o : t->options) {
-      options.push_back(o.kind);
-      if (o.kind > 1) {
-        options.push_back(static_cast<uint8_t>(o.data.size() + 2));
-        options.insert(options.end(), o.data.begin(), o.data.end());
-      }
-    }
-    while (options.size() % 4 != 0) options.push_back(0);
+    const size_t options_size = tcp_options_size(*t);
     put16(out, t->src_port);
     put16(out, t->dst_port);
     put32(out, t->seq);
     put32(out, t->ack);
-    out.push_back(static_cast<uint8_t>(((20 + options.size()) / 4) << 4));
+    out.push_back(static_cast<uint8_t>(((20 + options_size) / 4) << 4));
     out.push_back(t->flags);
     put16(out, t->window);
     put16(out, 0);
     put16(out, t->urgent);
-    out.insert(out.end(), options.begin(), options.end());
+    const size_t options_start = out.size();
+    for (const TcpOption& o : t->options) {
+      out.push_back(o.kind);
+      if (o.kind > 1) {
+        out.push_back(static_cast<uint8_t>(o.data.size() + 2));
+        out.insert(out.end(), o.data.begin(), o.data.end());
+      }
+    }
+    out.resize(options_start + options_size, 0);
     checksum_protocol = ip_proto::kTcp;
     checksum_at = 16;
     given = t->checksum;
@@ -68,29 +91,28 @@ std::vector<uint8_t> serialize_l4(const Packet& p) {
     given = i->checksum;
   }
   out.insert(out.end(), p.payload.begin(), p.payload.end());
-  if (std::holds_alternative<std::monostate>(p.l4)) return out;
+  if (std::holds_alternative<std::monostate>(p.l4)) return;
   if (given) {
-    set16(out, checksum_at, *given);
-  } else {
-    uint32_t sum = pseudo ? pseudo_header_sum(ip.src, ip.dst, checksum_protocol,
-                                              static_cast<uint32_t>(out.size()))
-                          : 0;
-    uint16_t value = checksum_finish(checksum_add(sum, out));
-    // RFC 768: a computed UDP checksum of zero is sent as all ones.
-    if (checksum_protocol == ip_proto::kUdp && value == 0) value = 0xffff;
-    set16(out, checksum_at, value);
+    set16(out, start + checksum_at, *given);
+    return;
   }
-  return out;
+  const std::span<const uint8_t> l4(out.data() + start, out.size() - start);
+  const uint32_t sum =
+      pseudo ? pseudo_header_sum(ip.src, ip.dst, checksum_protocol, static_cast<uint32_t>(l4.size()))
+             : 0;
+  uint16_t value = checksum_finish(checksum_add(sum, l4));
+  // RFC 768: a computed UDP checksum of zero is sent as all ones.
+  if (checksum_protocol == ip_proto::kUdp && value == 0) value = 0xffff;
+  set16(out, start + checksum_at, value);
 }
 
-void append_ipv4(std::vector<uint8_t>& out, const IpHeader& ip, const std::vector<uint8_t>& l4) {
+void append_ipv4(std::vector<uint8_t>& out, const Packet& p) {
+  const IpHeader& ip = *p.ip;
   const size_t start = out.size();
-  std::vector<uint8_t> options = ip.options;
-  while (options.size() % 4 != 0) options.push_back(0);
-  const size_t header_len = 20 + options.size();
+  const size_t header_len = 20 + (ip.options.size() + 3) / 4 * 4;
   out.push_back(static_cast<uint8_t>(0x40 | (header_len / 4)));
   out.push_back(ip.tos);
-  put16(out, static_cast<uint16_t>(header_len + l4.size()));
+  put16(out, static_cast<uint16_t>(header_len + l4_size(p)));
   put16(out, ip.identification);
   put16(out, static_cast<uint16_t>((ip.dont_fragment ? 0x4000 : 0) | (ip.more_fragments ? 0x2000 : 0) |
                                    (ip.fragment_offset & 0x1fff)));
@@ -99,62 +121,81 @@ void append_ipv4(std::vector<uint8_t>& out, const IpHeader& ip, const std::vecto
   put16(out, 0);
   out.insert(out.end(), ip.src.bytes.begin(), ip.src.bytes.begin() + 4);
   out.insert(out.end(), ip.dst.bytes.begin(), ip.dst.bytes.begin() + 4);
-  out.insert(out.end(), options.begin(), options.end());
+  out.insert(out.end(), ip.options.begin(), ip.options.end());
+  out.resize(start + header_len, 0);
   const uint16_t checksum =
       ip.checksum ? *ip.checksum
                   : internet_checksum(std::span<const uint8_t>(out.data() + start, header_len));
   set16(out, start + 10, checksum);
-  out.insert(out.end(), l4.begin(), l4.end());
+  append_l4(out, p);
 }
 
-void append_ipv6(std::vector<uint8_t>& out, const IpHeader& ip, const std::vector<uint8_t>& l4) {
-  std::vector<uint8_t> ext;
+size_t ipv6_extensions_size(const IpHeader& ip) {
+  size_t n = ip.fragment ? 8 : 0;
+  for (const Ipv6ExtensionHeader& e : ip.extension_headers) n += (e.body.size() + 2 + 7) / 8 * 8;
+  return n;
+}
+
+void append_ipv6(std::vector<uint8_t>& out, const Packet& p) {
+  const IpHeader& ip = *p.ip;
   // Each header's next-header field names the one after it.
-  std::vector<uint8_t> chain;
-  for (const Ipv6ExtensionHeader& e : ip.extension_headers) chain.push_back(e.type);
-  if (ip.fragment) chain.push_back(ip_proto::kFragment);
-  chain.push_back(ip.protocol);
-  size_t index = 0;
-  for (const Ipv6ExtensionHeader& e : ip.extension_headers) {
-    std::vector<uint8_t> body = e.body;
-    while ((body.size() + 2) % 8 != 0) body.push_back(0);
-    ext.push_back(chain[++index]);
-    ext.push_back(static_cast<uint8_t>((body.size() + 2) / 8 - 1));
-    ext.insert(ext.end(), body.begin(), body.end());
-  }
-  if (ip.fragment) {
-    ext.push_back(chain[++index]);
-    ext.push_back(0);
-    put16(ext, static_cast<uint16_t>((ip.fragment->offset << 3) | (ip.fragment->more_fragments ? 1 : 0)));
-    put32(ext, ip.fragment->identification);
-  }
+  auto type_after = [&](size_t index) -> uint8_t {  // index into extension_headers
+    if (index < ip.extension_headers.size()) return ip.extension_headers[index].type;
+    if (index == ip.extension_headers.size() && ip.fragment) return ip_proto::kFragment;
+    return ip.protocol;
+  };
   put32(out, (6u << 28) | (uint32_t{ip.tos} << 20) | (ip.flow_label & 0xfffff));
-  put16(out, static_cast<uint16_t>(ext.size() + l4.size()));
-  out.push_back(chain[0]);
+  put16(out, static_cast<uint16_t>(ipv6_extensions_size(ip) + l4_size(p)));
+  out.push_back(type_after(0));
   out.push_back(ip.ttl);
   out.insert(out.end(), ip.src.bytes.begin(), ip.src.bytes.end());
   out.insert(out.end(), ip.dst.bytes.begin(), ip.dst.bytes.end());
-  out.insert(out.end(), ext.begin(), ext.end());
-  out.insert(out.end(), l4.begin(), l4.end());
+  for (size_t i = 0; i < ip.extension_headers.size(); ++i) {
+    const std::vector<uint8_t>& body = ip.extension_headers[i].body;
+    const size_t padded = (body.size() + 2 + 7) / 8 * 8 - 2;
+    out.push_back(type_after(i + 1));
+    out.push_back(static_cast<uint8_t>((padded + 2) / 8 - 1));
+    const size_t body_start = out.size();
+    out.insert(out.end(), body.begin(), body.end());
+    out.resize(body_start + padded, 0);
+  }
+  if (ip.fragment) {
+    out.push_back(type_after(ip.extension_headers.size() + 1));
+    out.push_back(0);
+    put16(out, static_cast<uint16_t>((ip.fragment->offset << 3) | (ip.fragment->more_fragments ? 1 : 0)));
+    put32(out, ip.fragment->identification);
+  }
+  append_l4(out, p);
+}
+
+size_t ip_size(const Packet& p) {
+  if (!p.ip) return 0;
+  if (p.ip->family == IpFamily::kV4) return 20 + (p.ip->options.size() + 3) / 4 * 4 + l4_size(p);
+  return 40 + ipv6_extensions_size(*p.ip) + l4_size(p);
+}
+
+void append_ip(std::vector<uint8_t>& out, const Packet& p) {
+  if (!p.ip) return;
+  if (p.ip->family == IpFamily::kV4) {
+    append_ipv4(out, p);
+  } else {
+    append_ipv6(out, p);
+  }
 }
 
 }  // namespace
 
 std::vector<uint8_t> serialize_ip(const Packet& p) {
   std::vector<uint8_t> out;
-  if (!p.ip) return out;
-  const std::vector<uint8_t> l4 = serialize_l4(p);
-  if (p.ip->family == IpFamily::kV4) {
-    append_ipv4(out, *p.ip, l4);
-  } else {
-    append_ipv6(out, *p.ip, l4);
-  }
+  out.reserve(ip_size(p));
+  append_ip(out, p);
   return out;
 }
 
 std::vector<uint8_t> serialize_frame(const Packet& p) {
   std::vector<uint8_t> out;
   const EthernetHeader eth = p.eth.value_or(EthernetHeader{});
+  out.reserve(18 + (p.ip ? ip_size(p) : p.payload.size()));
   out.insert(out.end(), eth.dst.bytes.begin(), eth.dst.bytes.end());
   out.insert(out.end(), eth.src.bytes.begin(), eth.src.bytes.end());
   if (eth.vlan_tci) {
@@ -163,8 +204,7 @@ std::vector<uint8_t> serialize_frame(const Packet& p) {
   }
   put16(out, eth.ether_type);
   if (p.ip) {
-    const std::vector<uint8_t> ip = serialize_ip(p);
-    out.insert(out.end(), ip.begin(), ip.end());
+    append_ip(out, p);
   } else {
     out.insert(out.end(), p.payload.begin(), p.payload.end());
   }
@@ -317,8 +357,12 @@ PacketBuilder& PacketBuilder::payload(std::vector<uint8_t> bytes) {
 }
 
 PacketBuilder& PacketBuilder::payload_size(size_t n) {
+  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz";
   packet_.payload.resize(n);
-  for (size_t i = 0; i < n; ++i) packet_.payload[i] = static_cast<uint8_t>('a' + i % 26);
+  for (size_t i = 0; i < n; i += kAlphabet.size()) {
+    const size_t chunk = std::min(kAlphabet.size(), n - i);
+    std::copy_n(kAlphabet.begin(), chunk, packet_.payload.begin() + static_cast<std::ptrdiff_t>(i));
+  }
   return *this;
 }
 

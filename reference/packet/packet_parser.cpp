@@ -28,6 +28,7 @@ class L4Parser {
       : p_(p), r_(region), base_(base), quoted_(quoted), verify_(verify) {}
 
   std::optional<ParseError> parse(uint8_t protocol) {
+    if (quoted_) p_.quoted_l4_bytes = static_cast<uint32_t>(r_.size());
     switch (protocol) {
       case ip_proto::kTcp: return tcp();
       case ip_proto::kUdp: return udp();

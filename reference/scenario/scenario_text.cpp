@@ -195,6 +195,9 @@ class LineParser {
     if (what.starts_with("hex ")) {
       auto bytes = parse_hex(what.substr(4));
       if (!bytes.ok()) return fail(bytes.error().message);
+      // No system can be sent a frame of no bytes, and "hex" with nothing
+      // after it would not read back.
+      if (bytes->empty()) return fail("'hex' gives no bytes: a frame needs at least one");
       step.frame = std::move(bytes).value();
     } else if (what.starts_with("pcap ")) {
       auto index = to_number<size_t>(trim(what.substr(5)));

@@ -1,7 +1,8 @@
 // The kernel-ovs adapter: its error paths (no image, native mode), and live
 // tests that boot the VM (skipped, with the reason, when the image of
 // scripts/kernel-ovs-image.sh or qemu is missing). One VM serves the whole
-// live suite: booting under TCG takes 15-20 s.
+// live suite (tests/CMakeLists.txt runs it as one CTest test): a boot under
+// TCG takes 4-10 s.
 #include "adapters/kernel_ovs/kernel_ovs_adapter.h"
 
 #include <gtest/gtest.h>

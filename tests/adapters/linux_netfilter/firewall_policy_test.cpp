@@ -269,6 +269,21 @@ TEST(RenderNft, FirewallRuleset) {
       "    meta nfproto ipv6 ct zone set 1 accept\n"
       "    drop\n"
       "  }\n"
+      "  chain prerouting_classify {\n"
+      "    type filter hook prerouting priority -175; policy accept;\n"
+      "    ct state untracked accept\n"
+      "    ct state invalid log prefix \"ctc inv\" group 1 accept\n"
+      "    ct direction reply jump classify_reply\n"
+      "    ct state new log prefix \"ctc new orig\" group 1 accept\n"
+      "    ct state established log prefix \"ctc est orig\" group 1 accept\n"
+      "    ct state related log prefix \"ctc rel orig\" group 1 accept\n"
+      "    log prefix \"ctc unforeseen\" group 1 accept\n"
+      "  }\n"
+      "  chain classify_reply {\n"
+      "    ct state established log prefix \"ctc est rpl\" group 1 accept\n"
+      "    ct state related log prefix \"ctc rel rpl\" group 1 accept\n"
+      "    log prefix \"ctc unforeseen\" group 1 accept\n"
+      "  }\n"
       "  chain forward_filter {\n"
       "    type filter hook forward priority filter; policy drop;\n"
       "    ct state untracked ip saddr 169.254.77.1 udp dport 9 accept\n"
@@ -293,6 +308,25 @@ TEST(RenderNft, FirewallRuleset) {
       "  }\n"
       "}\n";
   EXPECT_EQ(text, expected);
+}
+
+// With `nat` on the lookup the classification depends on the connection's
+// NAT status, so each established/related rule is split by it (exactly).
+TEST(RenderNft, ClassifyRulesSplitByNatStatusWhenTheLookupNats) {
+  PipelineSpec spec{.kind = PipelineKind::kSnatGateway, .zone = 1};
+  const std::string text = render_nft(lift(flows_of(spec)));
+  for (const char* line : {
+           "    ct state new log prefix \"ctc new orig\" group 1 accept\n",
+           "    ct state established ct status & (snat | dnat) == 0 log prefix \"ctc est orig\" "
+           "group 1 accept\n",
+           "    ct state established ct status & (snat | dnat) == snat | dnat log prefix "
+           "\"ctc est orig snat dnat\" group 1 accept\n",
+           "    ct state related log prefix \"ctc rel orig\" group 1 accept\n",
+           "    ct state related ct status & (snat | dnat) == dnat log prefix \"ctc rel rpl dnat\" "
+           "group 1 accept\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
 }
 
 TEST(RenderNft, SnatWithPortRangeSplitsTransportFromOthers) {

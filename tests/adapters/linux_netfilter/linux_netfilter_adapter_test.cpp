@@ -175,6 +175,150 @@ TEST(LinuxNetfilterAdapter, HandshakeThroughTheNamespaceIsEstablished) {
   EXPECT_GE((*table)[0].remaining, Duration::seconds(431999));
 }
 
+std::optional<CtState> ct(const std::string& flags) {
+  auto parsed = CtState::parse(flags);
+  EXPECT_TRUE(parsed.ok()) << flags;
+  return parsed.ok() ? std::optional<CtState>(*parsed) : std::nullopt;
+}
+
+TEST(LinuxNetfilterAdapter, ReportsClassification) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->capabilities().classification);
+}
+
+// What ct(table=1) would hand on for each packet of a handshake
+// (corpora/tcp/tcp-handshake.scenario).
+TEST(LinuxNetfilterAdapter, HandshakeIsNewThenEstablishedReplyThenEstablished) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  EXPECT_EQ(inject(*a, 1, kClientSyn).classification, ct("+trk+new"));
+  EXPECT_EQ(inject(*a, 2, kServerSynAck).classification, ct("+trk+est+rpl"));
+  EXPECT_EQ(inject(*a, 1, kClientAck).classification, ct("+trk+est"));
+}
+
+// nf_conntrack_in: IP_CT_NEW until the reply is seen, so a retransmitted SYN
+// is +new again, not +est.
+TEST(LinuxNetfilterAdapter, RetransmittedSynIsStillNew) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  EXPECT_EQ(inject(*a, 1, kClientSyn).classification, ct("+trk+new"));
+  const InjectResult again = inject(*a, 1, kClientSyn);
+  EXPECT_EQ(again.classification, ct("+trk+new"));
+  EXPECT_EQ(ports_of(again), std::vector<uint16_t>{2});
+}
+
+TEST(LinuxNetfilterAdapter, SynAckWithoutSynIsInvalidAndAudited) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  const InjectResult r = inject(*a, 2, kServerSynAck);
+  EXPECT_EQ(r.classification, ct("+trk+inv"));
+  EXPECT_EQ(ports_of(r), std::vector<uint16_t>{3});
+}
+
+// corpora/icmp/icmp-unreachable-related-udp.scenario.
+TEST(LinuxNetfilterAdapter, IcmpErrorQuotingTheFlowIsRelatedReply) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  EXPECT_EQ(inject(*a, 1, "udp 10.0.0.1:40000 > 172.16.0.1:53 len=8").classification,
+            ct("+trk+new"));
+  const InjectResult r = inject(
+      *a, 2,
+      "icmp 172.16.0.1 > 10.0.0.1 unreachable code=3 quote(udp 10.0.0.1:40000 > 172.16.0.1:53 len=8)");
+  EXPECT_EQ(r.classification, ct("+trk+rel+rpl"));
+  EXPECT_EQ(ports_of(r), std::vector<uint16_t>{1});
+}
+
+// A bad IPv4 header checksum is dropped by ip_rcv_core before any hook: no
+// ct() ran, so there is no classification at all.
+TEST(LinuxNetfilterAdapter, PacketDroppedBeforeConntrackHasNoClassification) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  Packet p = PacketBuilder().ip(IpAddress::v4(10, 0, 0, 1), IpAddress::v4(172, 16, 0, 1))
+                 .udp(5000, 53)
+                 .ip_checksum(0x1234)
+                 .packet();
+  auto r = a->inject(Port{1}, serialize_frame(p));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->classification, std::nullopt);
+  EXPECT_TRUE(r->outputs.empty());
+}
+
+// With `nat` on the lookup, established packets report the translation the
+// lookup applies: the source going out, the destination coming back
+// (net/openvswitch/conntrack.c ovs_ct_nat); the first packet is not
+// translated by the lookup.
+TEST(LinuxNetfilterAdapter, SnatConnectionReportsSnatOutAndDnatBack) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  PipelineSpec spec;
+  spec.kind = PipelineKind::kSnatGateway;
+  ASSERT_TRUE(a->load(setup_for(flows_of(spec))).ok());
+  EXPECT_EQ(inject(*a, 1, "udp 10.0.0.1:5000 > 172.16.0.1:53 len=8").classification,
+            ct("+trk+new"));
+  EXPECT_EQ(inject(*a, 2, "udp 172.16.0.1:53 > 192.0.2.1:5000 len=8").classification,
+            ct("+trk+est+rpl+dnat"));
+  EXPECT_EQ(inject(*a, 1, "udp 10.0.0.1:5000 > 172.16.0.1:53 len=8").classification,
+            ct("+trk+est+snat"));
+}
+
+// The verdict is read right after the write, with no wait: it must be there
+// for every packet of a long run (tun_rx_batched processes the packet in the
+// writer's context; the NFLOG queue threshold is 1).
+TEST(LinuxNetfilterAdapter, EveryPacketOfALongRunIsClassifiedWithoutWaiting) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  inject(*a, 1, kClientSyn);
+  inject(*a, 2, kServerSynAck);
+  inject(*a, 1, kClientAck);
+  const std::vector<uint8_t> out = frame(kClientAck);
+  const std::vector<uint8_t> back = frame("tcp 172.16.0.1:80 > 10.0.0.1:40000 . seq=5001 ack=1001");
+  constexpr int kPackets = 20000;
+  int unclassified = 0, misrouted = 0;
+  for (int i = 0; i < kPackets; ++i) {
+    const bool from_client = i % 2 == 0;
+    auto r = a->inject(Port{from_client ? uint16_t{1} : uint16_t{2}}, from_client ? out : back);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    if (r->classification != ct(from_client ? "+trk+est" : "+trk+est+rpl")) ++unclassified;
+    if (ports_of(*r) != std::vector<uint16_t>{from_client ? uint16_t{2} : uint16_t{1}}) ++misrouted;
+  }
+  EXPECT_EQ(unclassified, 0);
+  EXPECT_EQ(misrouted, 0);
+}
+
+// IPv6 data of a full Ethernet payload plus headers exceeds a 1500-byte MTU;
+// OVS switches it whole, so the router must too.
+TEST(LinuxNetfilterAdapter, LargeIpv6SegmentIsForwardedWhole) {
+  SKIP_UNLESS_PRIVILEGED();
+  auto a = make();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->load(setup_for(flows_of(PipelineSpec{}))).ok());
+  inject(*a, 1, "tcp [fd00:1::1]:40000 > [fd00:2::1]:443 S seq=1000 ack=0");
+  inject(*a, 2, "tcp [fd00:2::1]:443 > [fd00:1::1]:40000 SA seq=5000 ack=1001");
+  inject(*a, 1, "tcp [fd00:1::1]:40000 > [fd00:2::1]:443 . seq=1001 ack=5001");
+  const std::vector<uint8_t> big =
+      frame("tcp [fd00:1::1]:40000 > [fd00:2::1]:443 P. seq=1001 ack=5001 len=1460");
+  auto r = a->inject(Port{1}, big);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(ports_of(*r), std::vector<uint16_t>{2});
+  EXPECT_EQ(r->outputs[0].bytes, big);
+  EXPECT_EQ(r->classification, ct("+trk+est"));
+}
+
 TEST(LinuxNetfilterAdapter, OutOfWindowDataIsDroppedAndAudited) {
   SKIP_UNLESS_PRIVILEGED();
   auto a = make();
@@ -189,6 +333,7 @@ TEST(LinuxNetfilterAdapter, OutOfWindowDataIsDroppedAndAudited) {
   auto r = a->inject(Port{1}, bad);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(ports_of(*r), std::vector<uint16_t>{3});
+  EXPECT_EQ(r->classification, ct("+trk+inv"));
   // The dup copy, normalised (TTL, DF, checksum), is the injected frame.
   EXPECT_EQ(r->outputs[0].bytes, bad);
   EXPECT_EQ(

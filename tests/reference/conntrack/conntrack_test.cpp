@@ -266,9 +266,10 @@ TEST_P(ConntrackTest, SnatPortCollisionPicksNextPortInRange) {
   EXPECT_EQ(last_.udp()->src_port, 1000);
   run(udp(kRouter, 5000, kServer, 53), r);
   EXPECT_EQ(last_.udp()->src_port, 1001);
-  // Exhausted: the packet is dropped and nothing is committed.
+  // Exhausted: nothing is committed; Linux drops the packet, OVS lets it go
+  // on untranslated (conn_not_found(): nat_res_exhaustion).
   run(udp(kPublic, 6000, kServer, 53), r);
-  EXPECT_TRUE(last_md_.drop_packet);
+  EXPECT_EQ(last_md_.drop_packet, is_linux());
   EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kNatExhausted);
   EXPECT_EQ(ct_.dump(now_).size(), 2u);
 }
@@ -373,6 +374,219 @@ TEST_P(ConntrackTest, Ipv6TcpHandshake) {
   EXPECT_EQ(commit(tcp(a, 1234, b, 80, kSyn, 1)), S(kTrk | kNew));
   EXPECT_EQ(commit(tcp(b, 80, a, 1234, kSyn | kAck, 50, 2)), S(kTrk | kEst | kRpl));
   EXPECT_EQ(commit(tcp(a, 1234, b, 80, kAck, 2, 51)), S(kTrk | kEst));
+}
+
+// OVS process_one() runs handle_nat() after conn_update_state() whatever the
+// update said: a segment its TCP tracker rejects still leaves translated.
+// Linux attaches no entry to an INVALID packet, so nothing is translated.
+TEST_P(ConntrackTest, OutOfWindowReplyThroughSnatIsTranslatedOnlyOnOvs) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  const CtRequest open{.commit = true, .nat = true, .nat_range = range};
+  const CtRequest lookup{.nat = true};
+  ASSERT_EQ(run(tcp(kClient, 40000, kServer, 80, kSyn, 0), open), S(kTrk | kNew | kSnat));
+  ASSERT_EQ(run(tcp(kServer, 80, kPublic, 40000, kSyn | kAck, 0, 1), lookup),
+            S(kTrk | kEst | kRpl | kDnat));
+  ASSERT_EQ(run(tcp(kClient, 40000, kServer, 80, kAck, 1, 1), lookup), S(kTrk | kEst | kSnat));
+  // Far beyond anything the client's 65535-byte window allows.
+  const CtState state = run(tcp(kServer, 80, kPublic, 40000, kAck | kPsh, 1'000'000, 1, 10), lookup);
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kTcpOutOfWindow);
+  if (is_linux()) {
+    EXPECT_EQ(state, S(kTrk | kInv));
+    EXPECT_EQ(last_.ip->dst, kPublic);
+  } else {
+    EXPECT_EQ(state, S(kTrk | kInv | kDnat));
+    EXPECT_EQ(last_.ip->dst, kClient);
+  }
+}
+
+// OVS extract_l4_icmp6() looks the quoted TCP header up with no shorter
+// length allowed (extract_l4_tcp(): TCP_HEADER_LEN, 20 bytes), while ICMPv4
+// errors need ICMP_ERROR_DATA_L4_LEN (8). Linux reads only the ports.
+TEST_P(ConntrackTest, Icmpv6ErrorQuotingEightBytesOfTcpIsRelatedOnlyOnLinux) {
+  const IpAddress a = IpAddress::parse("fd00:1::1").value(), b = IpAddress::parse("fd00:2::1").value();
+  const Packet syn = tcp(a, 40000, b, 443, kSyn, 0);
+  ASSERT_EQ(commit(syn), S(kTrk | kNew));
+  ASSERT_EQ(commit(tcp(b, 443, a, 40000, kSyn | kAck, 0, 1)), S(kTrk | kEst | kRpl));
+  // b answers a's segment with port unreachable, quoting 8 bytes of its TCP header.
+  const Packet short_quote = PacketBuilder().ip(b, a).icmp_error(1, 4, syn, 8).packet();
+  EXPECT_EQ(commit(wire(short_quote)), is_linux() ? S(kTrk | kRel | kRpl) : S(kTrk | kInv));
+  if (!is_linux()) {
+    EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kIcmpErrorBadQuote);
+  }
+  const Packet full_quote = PacketBuilder().ip(b, a).icmp_error(1, 4, syn, 20).packet();
+  EXPECT_EQ(commit(wire(full_quote)), S(kTrk | kRel | kRpl));
+}
+
+TEST_P(ConntrackTest, IcmpErrorQuotingEightBytesOfTcpOverIpv4IsRelated) {
+  const Packet syn = tcp(kClient, 40000, kServer, 80, kSyn, 0);
+  ASSERT_EQ(commit(syn), S(kTrk | kNew));
+  ASSERT_EQ(commit(tcp(kServer, 80, kClient, 40000, kSyn | kAck, 0, 1)), S(kTrk | kEst | kRpl));
+  const Packet error = PacketBuilder().ip(kServer, kClient).icmp_error(3, 3, syn, 8).packet();
+  EXPECT_EQ(commit(wire(error)), S(kTrk | kRel | kRpl));
+}
+
+// OVS tcp_conn_update(): the loose branch (here: a picked-up connection whose
+// server never answered, the client's next segment beyond the first's end)
+// calls no conn_update_expiration(): the timer set by the first packet runs on.
+TEST_P(ConntrackTest, LoosePacketAfterPickupLeavesTheTimerAloneOnOvs) {
+  ASSERT_EQ(commit(tcp(kClient, 40000, kServer, 80, kAck | kPsh, 1001, 5001, 100)), S(kTrk | kNew));
+  now_ = now_ + Duration::seconds(20);
+  const CtState second = commit(tcp(kClient, 40000, kServer, 80, kAck | kPsh, 1101, 5001, 100));
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 1u);
+  if (is_linux()) {
+    EXPECT_EQ(second, S(kTrk | kNew));  // IP_CT_NEW until a reply
+  } else {
+    EXPECT_EQ(second, S(kTrk | kEst));
+    EXPECT_EQ(rows[0].remaining, Duration::seconds(10));  // 30 s from the first packet
+    now_ = now_ + Duration::seconds(10);
+    EXPECT_TRUE(ct_.dump(now_).empty());
+  }
+}
+
+// A one-port SNAT range already taken. Linux drops the packet; OVS
+// conn_not_found() returns no connection and the packet goes on +new,
+// untranslated. Neither commits.
+TEST_P(ConntrackTest, SnatExhaustionDropsOnLinuxForwardsUntranslatedOnOvs) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic,
+                       .min_port = 1024, .max_port = 1024};
+  const CtRequest r{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(tcp(kClient, 40000, kServer, 53, kSyn, 1000), r), S(kTrk | kNew | kSnat));
+  EXPECT_EQ(run(tcp(kClient, 40001, kServer, 53, kSyn, 0), r), S(kTrk | kNew));
+  EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kNatExhausted);
+  EXPECT_EQ(last_md_.drop_packet, is_linux());
+  EXPECT_EQ(last_.ip->src, kClient);
+  EXPECT_EQ(last_.tcp()->src_port, 40001);
+  EXPECT_EQ(ct_.dump(now_).size(), 1u);
+}
+
+// OVS nat_get_unique_tuple(): a DNAT whose destinations are all taken moves
+// the source port, walking up from the original one; the kernel's DNAT does not.
+TEST_P(ConntrackTest, DnatWithEveryDestinationTakenMovesTheSourcePortOnOvs) {
+  const IpAddress vip = IpAddress::v4(198, 51, 100, 11), backend = IpAddress::v4(192, 0, 2, 1);
+  const NatRange range{.kind = NatRange::Kind::kDst, .min_addr = backend, .max_addr = backend,
+                       .min_port = 1024, .max_port = 1024};
+  const CtRequest r{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(tcp(kClient, 40003, vip, 443, kSyn, 1000), r),
+            is_linux() ? S(kTrk | kNew | kSnat | kDnat) : S(kTrk | kNew | kDnat));
+  const CtState second = run(tcp(kClient, 40003, vip, 22, kSyn, 0), r);
+  if (is_linux()) {
+    EXPECT_EQ(second, S(kTrk | kNew));
+    EXPECT_TRUE(last_md_.drop_packet);
+    EXPECT_EQ(ct_.dump(now_).size(), 1u);
+    return;
+  }
+  EXPECT_EQ(second, S(kTrk | kNew | kDnat));
+  EXPECT_EQ(last_.ip->dst, backend);
+  EXPECT_EQ(last_.tcp()->dst_port, 1024);
+  EXPECT_EQ(last_.tcp()->src_port, 40004);
+  // The answer comes back to the moved port and leaves as the virtual IP's port 22.
+  EXPECT_EQ(run(tcp(backend, 1024, kClient, 40004, kSyn | kAck, 0, 1), CtRequest{.nat = true}),
+            S(kTrk | kEst | kRpl | kSnat));
+  EXPECT_EQ(last_.ip->src, vip);
+  EXPECT_EQ(last_.tcp()->src_port, 22);
+  EXPECT_EQ(last_.tcp()->dst_port, 40003);
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 2u);
+  // Sorted by original tuple: the port-22 connection first. Its moved source
+  // port shows as source NAT.
+  ASSERT_EQ(rows[0].original.dst_port, 22);
+  EXPECT_TRUE(rows[0].snat && rows[0].dnat);
+  EXPECT_FALSE(rows[1].snat);
+}
+
+// Kernel OVS reuses a connection's NAT for a plain `nat` only once the
+// packet is past IP_CT_NEW (Linux 6.1 net/openvswitch/conntrack.c
+// ovs_ct_nat(): "ctinfo != IP_CT_NEW && ct->status & IPS_NAT_MASK"); before a
+// reply, only a ct() naming a range translates. OVS userspace translates any
+// packet of a found NATed connection (lib/conntrack.c process_one() ->
+// handle_nat()).
+TEST_P(ConntrackTest, SynRetransmitThroughDnatWithPlainNatIsUntranslatedOnLinux) {
+  const IpAddress backend = IpAddress::v4(10, 1, 0, 5);
+  const NatRange range{.kind = NatRange::Kind::kDst, .min_addr = backend, .max_addr = backend,
+                       .min_port = 8080, .max_port = 8080};
+  const CtRequest open{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(tcp(kClient, 40000, kPublic, 80, kSyn, 1000), open),
+            is_linux() ? S(kTrk | kNew | kSnat | kDnat) : S(kTrk | kNew | kDnat));
+
+  Packet again = tcp(kClient, 40000, kPublic, 80, kSyn, 1000);
+  PacketCtMetadata md;
+  ct_.execute(again, CtRequest{.nat = true}, now_, md);
+  if (is_linux()) {
+    EXPECT_EQ(md.state, S(kTrk | kNew));
+    EXPECT_EQ(again.ip->dst, kPublic);
+    EXPECT_EQ(again.tcp()->dst_port, 80);
+    // The firewall's next table commits with nat(dst=...): the existing
+    // binding translates this same packet (the lookup is reused).
+    ct_.execute(again, open, now_, md);
+    EXPECT_EQ(md.state, S(kTrk | kNew | kSnat | kDnat));
+  } else {
+    EXPECT_EQ(md.state, S(kTrk | kNew | kDnat));
+  }
+  EXPECT_EQ(again.ip->dst, backend);
+  EXPECT_EQ(again.tcp()->dst_port, 8080);
+  EXPECT_EQ(ct_.dump(now_).size(), 1u);
+}
+
+TEST_P(ConntrackTest, SynRetransmitThroughSnatWithPlainNatIsUntranslatedOnLinux) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  const CtRequest open{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(tcp(kClient, 40000, kServer, 80, kSyn, 1000), open), S(kTrk | kNew | kSnat));
+  EXPECT_EQ(run(tcp(kClient, 40000, kServer, 80, kSyn, 1000), CtRequest{.nat = true}),
+            is_linux() ? S(kTrk | kNew) : S(kTrk | kNew | kSnat));
+  EXPECT_EQ(last_.ip->src, is_linux() ? kClient : kPublic);
+  // A ct() naming the range translates it in both, from a fresh lookup too.
+  EXPECT_EQ(run(tcp(kClient, 40000, kServer, 80, kSyn, 1000), open), S(kTrk | kNew | kSnat));
+  EXPECT_EQ(last_.ip->src, kPublic);
+  EXPECT_EQ(ct_.dump(now_).size(), 1u);
+}
+
+TEST_P(ConntrackTest, SecondUdpThroughSnatWithPlainNatIsUntranslatedOnLinux) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  const CtRequest open{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(udp(kClient, 5000, kServer, 53), open), S(kTrk | kNew | kSnat));
+
+  Packet second = udp(kClient, 5000, kServer, 53);
+  PacketCtMetadata md;
+  ct_.execute(second, CtRequest{.nat = true}, now_, md);
+  if (is_linux()) {
+    EXPECT_EQ(md.state, S(kTrk | kNew));
+    EXPECT_EQ(second.ip->src, kClient);
+    ct_.execute(second, open, now_, md);
+    EXPECT_EQ(md.state, S(kTrk | kNew | kSnat));
+  } else {
+    EXPECT_EQ(md.state, S(kTrk | kNew | kSnat));
+  }
+  EXPECT_EQ(second.ip->src, kPublic);
+
+  // Once a reply was seen, a plain `nat` translates in both.
+  ASSERT_EQ(run(udp(kServer, 53, kPublic, 5000), CtRequest{.nat = true}),
+            S(kTrk | kEst | kRpl | kDnat));
+  EXPECT_EQ(run(udp(kClient, 5000, kServer, 53), CtRequest{.nat = true}), S(kTrk | kEst | kSnat));
+  EXPECT_EQ(last_.ip->src, kPublic);
+}
+
+TEST_P(ConntrackTest, SecondUdpThroughDnatWithPlainNatIsUntranslatedOnLinux) {
+  const IpAddress backend = IpAddress::v4(10, 1, 0, 5);
+  const NatRange range{.kind = NatRange::Kind::kDst, .min_addr = backend, .max_addr = backend};
+  const CtRequest open{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(udp(kClient, 5000, kPublic, 53), open),
+            is_linux() ? S(kTrk | kNew | kSnat | kDnat) : S(kTrk | kNew | kDnat));
+  EXPECT_EQ(run(udp(kClient, 5000, kPublic, 53), CtRequest{.nat = true}),
+            is_linux() ? S(kTrk | kNew) : S(kTrk | kNew | kDnat));
+  EXPECT_EQ(last_.ip->dst, is_linux() ? kPublic : backend);
+  EXPECT_EQ(run(udp(kClient, 5000, kPublic, 53), open),
+            is_linux() ? S(kTrk | kNew | kSnat | kDnat) : S(kTrk | kNew | kDnat));
+  EXPECT_EQ(last_.ip->dst, backend);
+}
+
+TEST_P(ConntrackTest, SecondEchoRequestThroughSnatWithPlainNatIsUntranslatedOnLinux) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  const CtRequest open{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(echo_request(kClient, kServer, 3), open), S(kTrk | kNew | kSnat));
+  EXPECT_EQ(run(echo_request(kClient, kServer, 3), CtRequest{.nat = true}),
+            is_linux() ? S(kTrk | kNew) : S(kTrk | kNew | kSnat));
+  EXPECT_EQ(last_.ip->src, is_linux() ? kClient : kPublic);
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, ConntrackTest,

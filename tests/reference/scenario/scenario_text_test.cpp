@@ -97,6 +97,10 @@ TEST(ScenarioText, ErrorsNameFileLineAndProblem) {
        "demo.scenario:5: port 2 is not declared"},
       {"ctconform-scenario 1\nname: a\nport 1\nsteps:\n  inject 1 hex 0g\n",
        "demo.scenario:5: bad hex digit 'g'"},
+      // Found by fuzz_scenario_text: it used to load as an empty frame whose
+      // formatted text ("hex" alone) did not load again.
+      {"ctconform-scenario 1\nname: a\nport 1\nsteps:\n  inject 1 hex  :\n",
+       "demo.scenario:5: 'hex' gives no bytes: a frame needs at least one"},
       {"ctconform-scenario 1\nname: a\nport 1\nsteps:\n  advance 10 parsecs\n",
        "demo.scenario:5: bad duration '10 parsecs' (e.g. 30s, 1500ms, 2m, 1h)"},
       {"ctconform-scenario 1\nname: a\nport 1\nflows:\n  x\n",
