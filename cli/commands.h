@@ -13,6 +13,8 @@ inline constexpr int kExitPass = 0;
 inline constexpr int kExitDivergence = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitSutError = 3;
+// prop: a property none of whose cases this system could run.
+inline constexpr int kExitNothingChecked = 4;
 
 struct RunCommandOptions {
   std::string adapter = "builtin";

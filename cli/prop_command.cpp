@@ -26,8 +26,17 @@ void print_outcome(const PropOutcome& outcome, const std::string& sut_id, const 
   std::cout << "prop " << prop << ": " << sut_id << " (" << profile.name << "), seed " << o.seed
             << ": " << outcome.scenarios_run << " cases (" << outcome.executions
             << " scenario runs) in " << outcome.seconds << " s (" << rate << " cases/s)\n";
+  if (outcome.skipped > 0) {
+    std::cout << "prop " << prop << ": " << outcome.skipped << " of " << outcome.scenarios_run
+              << " cases skipped: " << outcome.skip_reason << "\n";
+  }
   if (!outcome.failure) {
-    std::cout << "prop " << prop << ": holds\n";
+    if (outcome.skipped == outcome.scenarios_run) {
+      std::cout << "prop " << prop << ": NOT CHECKED (every case was skipped)\n";
+    } else {
+      std::cout << "prop " << prop << ": holds over " << outcome.scenarios_run - outcome.skipped
+                << " cases\n";
+    }
     return;
   }
   const PropertyFailure& f = *outcome.failure;
@@ -82,7 +91,11 @@ int prop_command(const RunCommandOptions& o, const PropCommandOptions& p) {
     print_outcome(outcome, (*sut)->id(), *profile, o, p);
     if (outcome.failure) {
       const int code = outcome.failure->harness_error ? kExitSutError : kExitDivergence;
-      if (exit_code == kExitPass || code == kExitSutError) exit_code = code;
+      if (exit_code == kExitPass || exit_code == kExitNothingChecked || code == kExitSutError) {
+        exit_code = code;
+      }
+    } else if (outcome.skipped == outcome.scenarios_run && exit_code == kExitPass) {
+      exit_code = kExitNothingChecked;
     }
   }
   (*sut)->shutdown();

@@ -103,12 +103,18 @@ class RelationCheck {
     return std::nullopt;
   }
 
+  // The zone the pipeline commits in (zone-per-port: the first port's; the
+  // commit-all program always commits in zone 0).
+  static Zone commit_zone(const PipelineSpec& p) {
+    return p.kind == PipelineKind::kCommitAll ? Zone{0} : Zone{p.zone};
+  }
+
   CheckResult flush_replay() {
     Scenario s = base_;
     s.name = base_.name + "-flush-replay";
     const size_t n = base_.steps.size();
     const std::optional<Zone> zone =
-        case_.flush_zone_only ? std::optional<Zone>(Zone{case_.plan.pipeline.zone}) : std::nullopt;
+        case_.flush_zone_only ? std::optional<Zone>(commit_zone(case_.plan.pipeline)) : std::nullopt;
     s.steps.push_back(FlushStep{zone});
     s.steps.push_back(CheckTableStep{});
     for (size_t i = 0; i < n; ++i) s.steps.push_back(base_.steps[i]);

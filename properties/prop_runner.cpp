@@ -69,6 +69,10 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
     CheckResult failure = def.check(current.value(), name, origin, false);
     out.executions += def.executions_per_check;
     ++out.scenarios_run;
+    if (failure && !failure->skipped.empty()) {
+      if (out.skipped++ == 0) out.skip_reason = failure->skipped;
+      continue;
+    }
     if (!failure) continue;
 
     out.seconds_to_find = since(start);
@@ -84,7 +88,7 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
         if (++out.shrink_steps >= o.max_shrink_steps) break;
         CheckResult again = def.check(candidate->value(), name, origin, false);
         out.executions += def.executions_per_check;
-        if (again && same_kind(*again, *failure)) {
+        if (again && again->skipped.empty() && same_kind(*again, *failure)) {
           current = *candidate;
           failure = std::move(again);
           progressed = true;
@@ -137,7 +141,8 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
 // our own engines do and real systems do not.
 gen::PipelineShape pipeline_shape_for(const Adapter& sut) {
   const std::string id = sut.id();
-  return {.multi_port_nat_ranges = id == "builtin" || id == "reference"};
+  return {.multi_port_nat_ranges = id == "builtin" || id == "reference",
+          .commit_all_only = id == "ovs-conntrack-lib"};
 }
 
 bool is_failure(const ScenarioVerdict& v) {
@@ -148,6 +153,7 @@ CheckResult differential_check(Runner& runner, const TrafficPlan& plan, const st
                                const std::string& origin, bool describe) {
   Scenario scenario = build_scenario(plan, name, origin, {.describe_steps = describe});
   ScenarioVerdict v = runner.run_one(scenario);
+  if (v.kind == VerdictKind::kSkip) return PropertyFailure{.skipped = v.reason};
   if (!is_failure(v)) return std::nullopt;
   PropertyFailure f;
   f.check = "differential";

@@ -57,6 +57,8 @@ struct PropOutcome {
   PropertyKind property = PropertyKind::kDifferential;
   int scenarios_run = 0;        // cases checked before the first failure (or all)
   int executions = 0;           // scenario runs on the adapter, shrinking included
+  int skipped = 0;              // cases the system could not run (counted in scenarios_run)
+  std::string skip_reason;      // the first skipped case's reason
   double seconds_to_find = 0;   // until the first failing case (before shrinking)
   double seconds = 0;           // everything, shrinking and saving included
   std::optional<PropertyFailure> failure;  // the minimal case's failure

@@ -19,6 +19,9 @@ struct PropertyFailure {
   std::string expected;  // what the property requires
   std::string observed;  // what the adapter did
   bool harness_error = false;  // an adapter call failed: not a property verdict
+  // Non-empty: the case could not be checked on this system (why), e.g. the
+  // adapter refused the program. Counted and reported, never a pass or a failure.
+  std::string skipped;
   // The scenarios involved; the first is the one to replay. Saved in corpus
   // format (with pcaps) when the failure is the minimal one.
   std::vector<Scenario> scenarios;

@@ -169,6 +169,10 @@ uint8_t FastConntrack::apply_nat(Frame& f, const Conn& c, uint8_t dir, bool rela
   // Kernel OVS runs a null source binding after DNAT: +snat as well on
   // original-direction packets (net/openvswitch/conntrack.c ovs_ct_nat).
   if (profile_.dnat_original_reports_snat && c.dnat && !c.snat && forward) bits |= CtState::kSnat;
+  // When that binding had to move the source port, the connection carries
+  // IPS_SRC_NAT too and a reply runs both manipulations: +snat+dnat.
+  const bool source_port_moved = c.dnat && !c.snat && ports && c.key[1].dport() != c.key[0].sport();
+  if (profile_.dnat_original_reports_snat && source_port_moved && !forward) bits |= CtState::kDnat;
   return bits;
 }
 

@@ -232,8 +232,8 @@ inline rc::Gen<TrafficPlan> traffic_for(const PipelineSpec& p, const Profile& pr
 // A generated pipeline with generated traffic. `profile` must outlive the
 // generator (the built-in profiles are static).
 inline rc::Gen<TrafficPlan> traffic_plan(const Profile& profile, PipelineShape shape = {}) {
-  return rc::gen::mapcat(pipeline(shape), [&profile](const PipelineSpec& p) {
-    return traffic_for(p, profile);
+  return rc::gen::mapcat(pipeline(shape), [&profile, shape](const PipelineSpec& p) {
+    return traffic_for(p, profile, {.with_time = !shape.commit_all_only});
   });
 }
 

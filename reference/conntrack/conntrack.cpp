@@ -153,6 +153,12 @@ struct Conntrack::Impl {
     if (profile->dnat_original_reports_snat && c.dnat && !c.snat && dir == Direction::kOriginal) {
       bits |= CtState::kSnat;
     }
+    // When that null binding had to move the source port the connection has
+    // IPS_SRC_NAT as well, and a reply runs both manipulations (ovs_ct_nat():
+    // "if (ct->status & IPS_SRC_NAT) ... the other maniptype"): +snat+dnat.
+    if (profile->dnat_original_reports_snat && c.source_port_remapped && dir == Direction::kReply) {
+      bits |= CtState::kDnat;
+    }
     return bits;
   }
 

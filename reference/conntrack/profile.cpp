@@ -38,6 +38,12 @@ Profile make_linux() {
   p.verify_checksums = true;  // nf_conntrack_checksum default 1 (PRE_ROUTING, as OVS calls it)
   p.est_requires_reply = true;  // net/openvswitch/conntrack.c ovs_ct_get_state(): IP_CT_NEW -> +new
   p.nat_lookup_skips_new_packets = true;  // ovs_ct_nat(): "ctinfo != IP_CT_NEW" to NAT like before
+  // ovs_ct_nat() follows a DNAT with a null SRC binding (nf_nat_setup_info()
+  // without a range); when the DNATed tuple clashes, get_unique_tuple() ->
+  // nf_nat_l4proto_unique_tuple() moves the source port. The kernel starts at
+  // a hashed/random offset where the oracle walks up (known divergence
+  // linux-dnat-clash-source-port-choice).
+  p.dnat_may_remap_source_port = true;
   return p;
 }
 

@@ -93,7 +93,9 @@ struct Profile {
   // from it (lib/conntrack.c nat_get_unique_tuple(): "Eventually, if the
   // previous attempt fails, tries to find a source port in the ephemeral
   // range"); the packets of such a connection get both ports rewritten
-  // (pat_packet()). Linux's DNAT only picks destinations.
+  // (pat_packet()). Linux does so too, through the null SRC binding kernel OVS
+  // adds after a DNAT (net/openvswitch/conntrack.c ovs_ct_nat(),
+  // nf_nat_core.c get_unique_tuple()), from a random offset instead.
   bool dnat_may_remap_source_port = false;
   uint8_t icmp_error_min_quoted_l4 = 0;       // ICMPv4 errors, and ICMPv6 quoting UDP/ICMPv6
   uint8_t icmpv6_error_min_quoted_tcp = 0;    // ICMPv6 errors quoting TCP
