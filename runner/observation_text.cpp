@@ -3,25 +3,11 @@
 #include <algorithm>
 #include <sstream>
 
+#include "reference/common/hex.h"
 #include "reference/packet/packet_parser.h"
 #include "reference/scenario/table_format.h"
 
 namespace ctc {
-namespace {
-
-std::string hex_of(const std::vector<uint8_t>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string describe_outputs(const std::vector<OutputFrame>& outputs, bool with_bytes) {
   if (outputs.empty()) return "dropped (no output)\n";
   std::ostringstream os;
@@ -33,7 +19,7 @@ std::string describe_outputs(const std::vector<OutputFrame>& outputs, bool with_
     } else {
       os << "unparsable frame (" << f.bytes.size() << " bytes)";
     }
-    if (with_bytes) os << " [" << hex_of(f.bytes) << "]";
+    if (with_bytes) os << " [" << to_hex(f.bytes) << "]";
     os << "\n";
   }
   return os.str();

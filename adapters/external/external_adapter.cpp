@@ -12,23 +12,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "reference/common/hex.h"
 #include "reference/scenario/table_format.h"
 
 namespace ctc {
 namespace {
 
 namespace bp = boost::process;
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
 
 Result<std::vector<uint8_t>> from_hex(const std::string& text) {
   if (text.size() % 2 != 0) return invalid_argument("odd-length hex frame");

@@ -11,6 +11,7 @@
 #include "adapters/ovs_userspace/ovs_dump_parser.h"
 #include "adapters/ovs_userspace/ovs_probe.h"
 #include "adapters/ovs_userspace/ovs_sandbox.h"
+#include "reference/common/hex.h"
 
 namespace ctc {
 namespace {
@@ -21,17 +22,6 @@ using std::chrono::milliseconds;
 constexpr uint16_t kOfppMax = 0xff00;  // OpenFlow: port numbers from here on are reserved
 // time/warp takes an int of milliseconds (lib/timeval.c timeval_warp_cb).
 constexpr int64_t kLargestWarpMs = 1'000'000'000;
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
 
 std::string port_name(uint16_t ofport) { return "p" + std::to_string(ofport); }
 

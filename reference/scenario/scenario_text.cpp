@@ -4,6 +4,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "reference/common/hex.h"
 #include "reference/packet/packet_builder.h"
 #include "reference/packet/packet_parser.h"
 #include "reference/scenario/packet_spec.h"
@@ -265,17 +266,6 @@ class LineParser {
   const PcapFrameSource& pcap_;
 };
 
-std::string hex_of(const std::vector<uint8_t>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
 void format_expectation(std::ostream& os, const InjectExpectation& e) {
   if (!e.output_ports && !e.ct_state) return;
   os << " ->";
@@ -330,7 +320,7 @@ std::string format_scenario_text(const Scenario& s, bool frames_in_pcap) {
       if (frames_in_pcap) {
         os << "pcap " << frame_index++;
       } else {
-        os << "hex " << hex_of(inject->frame);
+        os << "hex " << to_hex(inject->frame);
       }
       format_expectation(os, inject->expect);
       os << "\n";
