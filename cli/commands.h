@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "adapters/registry.h"
 
@@ -49,5 +50,13 @@ struct PropCommandOptions {
 
 // Generated scenarios, differential against the reference, shrunk on failure.
 int prop_command(const RunCommandOptions& options, const PropCommandOptions& prop);
+
+struct MatrixCommandOptions {
+  std::vector<std::string> reports;  // JSON reports (`run --json`), one column each
+  std::string output;                // Markdown file; empty: standard output
+};
+
+// Several runs' JSON reports as one Markdown matrix, side by side.
+int matrix_command(const MatrixCommandOptions& options);
 
 }  // namespace ctc

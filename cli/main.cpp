@@ -55,6 +55,13 @@ int main(int argc, char** argv) {
   prop->add_option("--save", prop_options.save_dir, "folder for the minimal counterexample")
       ->capture_default_str();
 
+  ctc::MatrixCommandOptions matrix_options;
+  CLI::App* matrix = app.add_subcommand(
+      "matrix", "put the JSON reports of several runs side by side in one Markdown matrix");
+  matrix->add_option("reports", matrix_options.reports, "JSON reports written by run --json")
+      ->required();
+  matrix->add_option("-o,--output", matrix_options.output, "Markdown file (default: stdout)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,5 +74,6 @@ int main(int argc, char** argv) {
   if (*explain) return ctc::explain_command(o);
   if (*list) return ctc::list_adapters_command();
   if (*prop) return ctc::prop_command(o, prop_options);
+  if (*matrix) return ctc::matrix_command(matrix_options);
   return ctc::kExitUsage;
 }

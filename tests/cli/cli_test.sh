@@ -59,5 +59,10 @@ check markdown-written 0 "## Conformance matrix" -- cat "$work/linux.md"
   --seed 3 --json "$work/again.json" >/dev/null 2>&1
 check json-deterministic 0 "" -- cmp "$work/linux.json" "$work/again.json"
 
+# Runs made separately, side by side in one matrix.
+check matrix-side-by-side 0 "feature . external .linux. . external .ovs-userspace. " -- \
+  "$ctc" matrix "$work/linux.json" "$work/ovs-userspace.json"
+check matrix-bad-report 2 "bad JSON report" -- "$ctc" matrix "$work/linux.xml"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
