@@ -20,5 +20,7 @@ for profile in linux ovs-userspace; do
       if [ "$status" -gt "$rc" ]; then rc=$status; fi
     }
 done
-echo "reports: $out/"
+# Both profiles side by side in one matrix.
+build/default/cli/ctconform matrix "$out/linux.json" "$out/ovs-userspace.json" -o "$out/matrix.md"
+echo "reports: $out/ (matrix.md: both profiles side by side)"
 exit "$rc"
