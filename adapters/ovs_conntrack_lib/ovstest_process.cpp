@@ -15,7 +15,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "adapters/ovs_conntrack_lib/child_cleanup.h"
+#include "adapters/common/signal_cleanup.h"
 #include "adapters/ovs_conntrack_lib/ct_state_line.h"
 #include "adapters/ovs_conntrack_lib/pcap_stream.h"
 
@@ -73,7 +73,7 @@ Status OvstestProcess::launch(const OvstestCommand& command) {
     return io_error("ovs-conntrack-lib: mkdtemp " + tmpl + ": " + std::strerror(errno));
   }
   dir_ = tmpl;
-  cleanup_slot_ = register_child_dir(dir_);
+  cleanup_slot_ = register_cleanup_dir(dir_);
   const std::string fifo = dir_ + "/" + kFifoName;
   if (::mkfifo(fifo.c_str(), 0600) != 0) {
     return io_error("ovs-conntrack-lib: mkfifo " + fifo + ": " + std::strerror(errno));
@@ -107,7 +107,7 @@ Status OvstestProcess::launch(const OvstestCommand& command) {
     child_.reset();
     return io_error("ovs-conntrack-lib: cannot start " + command.ovstest + ": " + ec.message());
   }
-  register_child_pid(cleanup_slot_, child_->process.id());
+  register_cleanup_pid(cleanup_slot_, 0, child_->process.id());
   const std::vector<uint8_t> header = pcap_file_header();
   if (auto st = write_all(header, Clock::now() + std::chrono::seconds(5)); !st.ok()) return st;
   return ok_status();
@@ -121,14 +121,14 @@ void OvstestProcess::stop() {
     // it reaps with WNOHANG right after the kill, usually too early, and marks
     // the child finished so that wait() does not reap it either (see
     // adapters/ovs_userspace/ovs_sandbox.cpp kill_and_reap).
-    forget_child_pid(cleanup_slot_);
+    register_cleanup_pid(cleanup_slot_, 0, 0);  // reaped below, by us
     std::error_code ec;
     bp::child& c = child_->process;
     if (c.valid() && c.running(ec)) ::kill(c.id(), SIGKILL);
     if (c.valid()) c.wait(ec);
     child_.reset();
   }
-  unregister_child_dir(cleanup_slot_);
+  unregister_cleanup_dir(cleanup_slot_);
   cleanup_slot_ = -1;
   if (!dir_.empty()) {
     std::error_code ec;

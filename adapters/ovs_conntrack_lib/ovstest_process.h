@@ -12,7 +12,7 @@
 //
 // The process lives in a private directory (mkdtemp ctconform-ovslib-*)
 // holding the FIFO and its stderr log; stop(), the destructor and SIGINT /
-// SIGTERM (child_cleanup.h) kill it and remove the directory. The child is
+// SIGTERM (adapters/common/signal_cleanup.h) kill it and remove the directory. The child is
 // started through Boost.Process.
 #pragma once
 

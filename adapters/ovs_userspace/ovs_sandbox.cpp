@@ -22,102 +22,13 @@
 #include <sstream>
 #include <thread>
 
+#include "adapters/common/signal_cleanup.h"
+
 namespace ctc {
 namespace {
 
 namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
-
-// ---- Process-wide registry of live sandboxes, for the signal handler. ----
-// Plain atomics and fixed buffers: the handler may only use what is
-// async-signal-safe (kill, open, getdents64, unlinkat, rmdir, sigaction, raise).
-
-constexpr int kRegistrySlots = 32;
-constexpr int kDaemonsPerSandbox = 2;
-
-struct RegistrySlot {
-  std::atomic<bool> used{false};
-  std::array<std::atomic<pid_t>, kDaemonsPerSandbox> pids{};
-  char dir[512] = {};
-};
-
-RegistrySlot g_registry[kRegistrySlots];
-std::mutex g_registry_mutex;
-struct sigaction g_previous_int, g_previous_term;
-
-void remove_flat_dir_signal_safe(const char* dir) {
-  const int fd = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    alignas(8) char buf[4096];
-    for (;;) {
-      const long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
-      if (n <= 0) break;
-      for (long off = 0; off < n;) {
-        // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
-        uint16_t reclen;
-        std::memcpy(&reclen, buf + off + 16, sizeof reclen);
-        const char* name = buf + off + 19;
-        if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) ::unlinkat(fd, name, 0);
-        off += reclen;
-      }
-    }
-    ::close(fd);
-  }
-  ::rmdir(dir);
-}
-
-extern "C" void kill_sandboxes_and_reraise(int sig) {
-  for (RegistrySlot& slot : g_registry) {
-    if (!slot.used.load()) continue;
-    for (auto& pid : slot.pids) {
-      const pid_t p = pid.exchange(0);  // never signalled twice (pids are reused)
-      if (p > 0) {
-        ::kill(p, SIGKILL);
-        ::waitpid(p, nullptr, 0);
-      }
-    }
-    remove_flat_dir_signal_safe(slot.dir);
-    // The slot stays taken until its sandbox's stop(), in case the previous
-    // disposition lets the process live on.
-  }
-  ::sigaction(sig, sig == SIGINT ? &g_previous_int : &g_previous_term, nullptr);
-  ::raise(sig);  // delivered with the previous disposition once we return
-}
-
-void install_signal_handlers_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_handler = kill_sandboxes_and_reraise;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &g_previous_int);
-    ::sigaction(SIGTERM, &sa, &g_previous_term);
-  });
-}
-
-int register_sandbox(const std::string& dir) {
-  install_signal_handlers_once();
-  std::lock_guard lock(g_registry_mutex);
-  for (int i = 0; i < kRegistrySlots; ++i) {
-    RegistrySlot& slot = g_registry[i];
-    if (slot.used.load()) continue;
-    for (auto& pid : slot.pids) pid.store(0);
-    std::snprintf(slot.dir, sizeof slot.dir, "%s", dir.c_str());
-    slot.used.store(true);
-    return i;
-  }
-  return -1;  // more than 32 live sandboxes: still works, just not cleaned up on a signal
-}
-
-void register_pid(int slot, int index, pid_t pid) {
-  if (slot >= 0) g_registry[slot].pids[index].store(pid);
-}
-
-void unregister_sandbox(int slot) {
-  if (slot < 0) return;
-  std::lock_guard lock(g_registry_mutex);
-  g_registry[slot].used.store(false);
-}
 
 // ---- Helpers ----
 
@@ -245,7 +156,7 @@ Result<std::unique_ptr<OvsSandbox>> OvsSandbox::start(const OvsBinaries& binarie
     return io_error("ovs-userspace: mkdtemp " + tmpl + ": " + std::strerror(errno));
   }
   std::unique_ptr<OvsSandbox> sandbox(new OvsSandbox(binaries, tmpl));
-  sandbox->registry_slot_ = register_sandbox(sandbox->dir_);
+  sandbox->registry_slot_ = register_cleanup_dir(sandbox->dir_);
   if (auto st = sandbox->start_daemons(step_timeout); !st.ok()) {
     Error e = st.error();
     const std::string tail = sandbox->vswitchd_log_tail();
@@ -273,7 +184,7 @@ Status OvsSandbox::start_daemons(std::chrono::milliseconds step_timeout) {
       daemons_->env, bp::std_in<bp::null, bp::std_out> path("ovsdb-server.stdout"),
       bp::std_err > path("ovsdb-server.stderr"), ec);
   if (ec) return io_error("ovs-userspace: cannot start ovsdb-server: " + ec.message());
-  register_pid(registry_slot_, 0, daemons_->ovsdb_server.id());
+  register_cleanup_pid(registry_slot_, 0, daemons_->ovsdb_server.id());
   if (auto st = wait_for_socket(path("db.sock"), "ovsdb-server", step_timeout); !st.ok()) return st;
   if (auto r = vsctl({"--no-wait", "init"}, step_timeout); !r.ok()) return r.error();
 
@@ -285,7 +196,7 @@ Status OvsSandbox::start_daemons(std::chrono::milliseconds step_timeout) {
       daemons_->env, bp::std_in<bp::null, bp::std_out> path("ovs-vswitchd.stdout"),
       bp::std_err > path("ovs-vswitchd.stderr"), ec);
   if (ec) return io_error("ovs-userspace: cannot start ovs-vswitchd: " + ec.message());
-  register_pid(registry_slot_, 1, daemons_->vswitchd.id());
+  register_cleanup_pid(registry_slot_, 1, daemons_->vswitchd.id());
 
   if (auto r = vsctl({"--", "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy",
                       "fail-mode=secure", "protocols=OpenFlow10,OpenFlow13,OpenFlow15"},
@@ -327,7 +238,7 @@ void OvsSandbox::stop() {
     kill_and_reap({&daemons_->vswitchd, &daemons_->ovsdb_server});
     daemons_.reset();
   }
-  unregister_sandbox(registry_slot_);
+  unregister_cleanup_dir(registry_slot_);
   registry_slot_ = -1;
   if (!dir_.empty()) {
     std::error_code ec;

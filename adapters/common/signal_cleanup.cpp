@@ -1,6 +1,5 @@
-#include "adapters/ovs_conntrack_lib/child_cleanup.h"
+#include "adapters/common/signal_cleanup.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -9,11 +8,12 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 
-namespace ctc::ovs_conntrack_lib {
+namespace ctc {
 namespace {
 
 // Plain atomics and fixed buffers: the handler may only use what is
@@ -23,7 +23,7 @@ constexpr int kSlots = 64;
 
 struct Slot {
   std::atomic<bool> used{false};
-  std::atomic<pid_t> pid{0};
+  std::array<std::atomic<pid_t>, kCleanupPidsPerSlot> pids{};
   char dir[512] = {};
 };
 
@@ -55,12 +55,16 @@ void remove_flat_dir_signal_safe(const char* dir) {
 extern "C" void kill_children_and_reraise(int sig) {
   for (Slot& slot : g_slots) {
     if (!slot.used.load()) continue;
-    const pid_t pid = slot.pid.exchange(0);  // never signalled twice (pids are reused)
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
+    for (auto& pid : slot.pids) {
+      const pid_t p = pid.exchange(0);  // never signalled twice (pids are reused)
+      if (p > 0) {
+        ::kill(p, SIGKILL);
+        ::waitpid(p, nullptr, 0);
+      }
     }
     remove_flat_dir_signal_safe(slot.dir);
+    // The slot stays taken until its owner unregisters, in case the
+    // previous disposition lets the process live on.
   }
   ::sigaction(sig, sig == SIGINT ? &g_previous_int : &g_previous_term, nullptr);
   ::raise(sig);  // delivered with the previous disposition once we return
@@ -79,13 +83,13 @@ void install_handlers_once() {
 
 }  // namespace
 
-int register_child_dir(const std::string& dir) {
+int register_cleanup_dir(const std::string& dir) {
   install_handlers_once();
   std::lock_guard lock(g_slots_mutex);
   for (int i = 0; i < kSlots; ++i) {
     Slot& slot = g_slots[i];
     if (slot.used.load()) continue;
-    slot.pid.store(0);
+    for (auto& pid : slot.pids) pid.store(0);
     std::snprintf(slot.dir, sizeof slot.dir, "%s", dir.c_str());
     slot.used.store(true);
     return i;
@@ -93,19 +97,16 @@ int register_child_dir(const std::string& dir) {
   return -1;
 }
 
-void register_child_pid(int slot, pid_t pid) {
-  if (slot >= 0) g_slots[slot].pid.store(pid);
+void register_cleanup_pid(int slot, int index, pid_t pid) {
+  if (slot < 0 || index < 0 || index >= kCleanupPidsPerSlot) return;
+  g_slots[slot].pids[static_cast<size_t>(index)].store(pid);
 }
 
-void forget_child_pid(int slot) {
-  if (slot >= 0) g_slots[slot].pid.store(0);
-}
-
-void unregister_child_dir(int slot) {
+void unregister_cleanup_dir(int slot) {
   if (slot < 0) return;
   std::lock_guard lock(g_slots_mutex);
-  g_slots[slot].pid.store(0);
+  for (auto& pid : g_slots[slot].pids) pid.store(0);
   g_slots[slot].used.store(false);
 }
 
-}  // namespace ctc::ovs_conntrack_lib
+}  // namespace ctc
