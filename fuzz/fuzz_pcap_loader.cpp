@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
   std::fclose(f);
   auto frames = ctc::read_pcap(path);
+  std::remove(path.c_str());  // nothing left in /tmp when the run ends, however it ends
   if (frames.ok()) {
     size_t total = 0;
     for (const auto& frame : *frames) total += frame.size();
