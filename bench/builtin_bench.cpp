@@ -166,17 +166,29 @@ void BM_BuiltinConntrackEstablished(benchmark::State& state) {
 }
 BENCHMARK(BM_BuiltinConntrackEstablished);
 
-void BM_ReferenceConntrackEstablished(benchmark::State& state) {
-  const Traffic& t = traffic();
-  Conntrack ct(ConntrackOptions{&linux_profile()});
+// The reference's request for every packet: commit in zone 1.
+CtRequest reference_commit() {
   CtRequest commit;
   commit.zone = Zone{1};
   commit.commit = true;
+  return commit;
+}
+
+// A reference conntrack that holds the traffic's connections (its setup packets).
+Conntrack reference_with_connections(const Traffic& t, const CtRequest& commit) {
+  Conntrack ct(ConntrackOptions{&linux_profile()});
   for (const auto& frame : t.setup) {
     Packet p = parse_frame(frame).value();
     PacketCtMetadata md;
     ct.execute(p, commit, Timestamp{}, md);
   }
+  return ct;
+}
+
+void BM_ReferenceConntrackEstablished(benchmark::State& state) {
+  const Traffic& t = traffic();
+  const CtRequest commit = reference_commit();
+  Conntrack ct = reference_with_connections(t, commit);
   // The same work: bytes parsed into the packet model (checksums verified), then tracked.
   size_t at = 0;
   int64_t established = 0;
@@ -196,15 +208,8 @@ BENCHMARK(BM_ReferenceConntrackEstablished);
 // parse (and so without checksum verification, which the parse does).
 void BM_ReferenceConntrackEstablishedPreparsed(benchmark::State& state) {
   const Traffic& t = traffic();
-  Conntrack ct(ConntrackOptions{&linux_profile()});
-  CtRequest commit;
-  commit.zone = Zone{1};
-  commit.commit = true;
-  for (const auto& frame : t.setup) {
-    Packet p = parse_frame(frame).value();
-    PacketCtMetadata md;
-    ct.execute(p, commit, Timestamp{}, md);
-  }
+  const CtRequest commit = reference_commit();
+  Conntrack ct = reference_with_connections(t, commit);
   std::vector<Packet> packets;
   for (const auto& frame : t.established) packets.push_back(parse_frame(frame).value());
   size_t at = 0;

@@ -103,12 +103,6 @@ class RelationCheck {
     return std::nullopt;
   }
 
-  // The zone the pipeline commits in (zone-per-port: the first port's; the
-  // commit-all program always commits in zone 0).
-  static Zone commit_zone(const PipelineSpec& p) {
-    return p.kind == PipelineKind::kCommitAll ? Zone{0} : Zone{p.zone};
-  }
-
   CheckResult flush_replay() {
     Scenario s = base_;
     s.name = base_.name + "-flush-replay";

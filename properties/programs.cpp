@@ -113,6 +113,10 @@ Zone lookup_zone(const PipelineSpec& spec, Port port) {
   return Zone{port.value == sides_of(spec).in ? spec.zone : spec.second_zone};
 }
 
+Zone commit_zone(const PipelineSpec& spec) {
+  return lookup_zone(spec, Port{static_cast<uint16_t>(sides_of(spec).in)});
+}
+
 bool has_nat(const PipelineSpec& spec) {
   return spec.kind == PipelineKind::kSnatGateway || spec.kind == PipelineKind::kDnatBalancer;
 }

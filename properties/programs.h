@@ -45,6 +45,8 @@ std::vector<std::string> pipeline_features(const PipelineSpec& spec);
 const char* to_string(PipelineKind kind);
 // The zone a packet arriving on `port` is looked up in (the first ct()).
 Zone lookup_zone(const PipelineSpec& spec, Port port);
+// The zone connections are committed in: the opening (inside) side's.
+Zone commit_zone(const PipelineSpec& spec);
 bool has_nat(const PipelineSpec& spec);
 std::ostream& operator<<(std::ostream& os, const PipelineSpec& spec);
 

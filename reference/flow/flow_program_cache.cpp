@@ -3,7 +3,7 @@
 namespace ctc {
 
 Result<std::shared_ptr<const FlowProgram>> FlowProgramCache::get(std::string_view text) {
-  if (auto it = programs_.find(std::string(text)); it != programs_.end()) return it->second;
+  if (auto it = programs_.find(text); it != programs_.end()) return it->second;
   auto parsed = parse_flow_program(text);
   if (!parsed.ok()) return parsed.error();
   if (programs_.size() >= kCapacity) programs_.clear();

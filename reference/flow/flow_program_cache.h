@@ -3,6 +3,7 @@
 // than running its packets.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,7 +24,13 @@ class FlowProgramCache {
   // Bounded so that a long campaign over many generated programs cannot
   // grow it without end: when full it starts over.
   static constexpr size_t kCapacity = 64;
-  std::unordered_map<std::string, std::shared_ptr<const FlowProgram>> programs_;
+  // Transparent, so that a lookup hashes the caller's text without copying it.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<const FlowProgram>, TextHash, std::equal_to<>>
+      programs_;
 };
 
 }  // namespace ctc
