@@ -1,5 +1,6 @@
 #include "fuzz/diff_frames.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "reference/packet/packet_builder.h"
@@ -78,7 +79,9 @@ std::optional<Packet> error_packet(const Op& op, const PipelineSpec& spec,
                                    std::span<const SentFrame> history) {
   if (history.empty()) return std::nullopt;
   const SentFrame& sent = history[history.size() - 1 - op.quote_back % history.size()];
-  Packet quoted = sent.injected;
+  if (!sent.injected) sent.injected = build_packet(*sent.op, spec, history.first(sent.earlier));
+  if (!sent.injected) return std::nullopt;  // cannot happen: it was sent
+  Packet quoted = *sent.injected;
   if (op.quote_output && !sent.emitted.empty()) {
     auto emitted = parse_frame(sent.emitted);
     if (emitted.ok()) quoted = std::move(emitted).value();
@@ -117,6 +120,26 @@ std::optional<Packet> build_packet(const Op& op, const PipelineSpec& spec,
     case OpKind::kIcmpError: return error_packet(op, spec, history);
     default: return std::nullopt;
   }
+}
+
+size_t FrameCache::KeyHash::operator()(const Key& k) const {
+  // FNV-1a over the op's canonical record and the header's fields.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&](uint8_t b) { h = (h ^ b) * 0x100000001b3ULL; };
+  for (uint8_t b : encode_op(k.op)) mix(b);
+  mix(static_cast<uint8_t>(k.header.pipeline));
+  mix(static_cast<uint8_t>(k.header.ovs_profile << 1 | k.header.mirrored));
+  mix(static_cast<uint8_t>(k.header.zone_index << 4 | k.header.second_zone_index));
+  mix(static_cast<uint8_t>(k.header.nat_address << 4 | k.header.nat_ports));
+  return static_cast<size_t>(h);
+}
+
+std::span<const uint8_t> FrameCache::frame(const Header& header, const PipelineSpec& spec,
+                                           const Op& op) {
+  if (op.kind == OpKind::kIcmpError) std::abort();  // quotes the run's history: not cacheable
+  auto [it, added] = frames_.try_emplace(Key{header, op});
+  if (added) it->second = serialize_frame(*build_packet(op, spec, {}));
+  return it->second;
 }
 
 }  // namespace ctc::fuzz

@@ -13,6 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/registry.h"
+#include "fuzz/diff_frames.h"
 #include "fuzz/diff_input.h"
 #include "reference/scenario/scenario.h"
 
@@ -55,6 +56,7 @@ class DiffHarness {
   const std::string& flows_for(const Header& header, const PipelineSpec& spec);
 
   std::vector<std::pair<Header, std::string>> flows_;
+  FrameCache frames_;
 
   std::function<void(const Scenario&)> checkpoint_;
   std::unique_ptr<Adapter> reference_;

@@ -1,7 +1,6 @@
 #include "reference/flow/flow_datapath.h"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <sstream>
 
@@ -52,7 +51,10 @@ struct FlowDatapath::Impl {
   DatapathResult* result = nullptr;
   std::ostringstream trace;
   bool tracing = false;
-  std::deque<Recirculation> pending;
+  // Recirculations queued by this packet's ct(table=) actions, run in order
+  // from `next_pending`; kept between packets so its storage is reused.
+  std::vector<Recirculation> pending;
+  size_t next_pending = 0;
 
   Impl(const Profile& p, FlowProgram prog)
       : profile(p), program(std::move(prog)), conntrack(ConntrackOptions{&p}) {
@@ -82,8 +84,11 @@ struct FlowDatapath::Impl {
   }
 
   // Runs `table` for `p`; returns false when the packet's processing ended
-  // (dropped by dec_ttl or a depth limit).
-  bool run_table(PipelinePacket& p, uint8_t table, int depth) {
+  // (dropped by dec_ttl or a depth limit). `last` says no action of any
+  // enclosing list comes after this one, so nothing reads `p` afterwards: a
+  // ct(table=) there may hand the packet itself to the recirculation instead
+  // of a copy (the copy is what costs, the behaviour is the same).
+  bool run_table(PipelinePacket& p, uint8_t table, int depth, bool last) {
     if (depth > kMaxResubmitDepth) {
       note(depth, "resubmit depth limit reached: dropped");
       return false;
@@ -94,17 +99,19 @@ struct FlowDatapath::Impl {
       return true;
     }
     if (tracing) note(depth, "table " + std::to_string(table) + ": " + rule->text);
-    return run_actions(p, *rule, depth);
+    return run_actions(p, *rule, depth, last);
   }
 
-  bool run_actions(PipelinePacket& p, const FlowRule& rule, int depth) {
-    for (const FlowAction& action : rule.actions) {
-      if (!run_action(p, action, depth)) return false;
+  bool run_actions(PipelinePacket& p, const FlowRule& rule, int depth, bool last) {
+    for (size_t i = 0; i < rule.actions.size(); ++i) {
+      if (!run_action(p, rule.actions[i], depth, last && i + 1 == rule.actions.size())) {
+        return false;
+      }
     }
     return true;
   }
 
-  bool run_action(PipelinePacket& p, const FlowAction& action, int depth) {
+  bool run_action(PipelinePacket& p, const FlowAction& action, int depth, bool last) {
     if (const auto* out = std::get_if<OutputAction>(&action)) {
       output(p, out->port, depth);
       return true;
@@ -120,7 +127,7 @@ struct FlowDatapath::Impl {
       const uint8_t table = r->table ? *r->table : current_table_;
       const uint8_t saved_table = current_table_;
       current_table_ = table;
-      const bool go_on = run_table(target, table, depth + 1);
+      const bool go_on = run_table(target, table, depth + 1, last);
       current_table_ = saved_table;
       // resubmit(P,T) only pretends the packet came in on P for the lookup.
       target.in_port = saved_port;
@@ -129,11 +136,11 @@ struct FlowDatapath::Impl {
     if (const auto* g = std::get_if<GotoTableAction>(&action)) {
       const uint8_t saved_table = current_table_;
       current_table_ = g->table;
-      const bool go_on = run_table(p, g->table, depth + 1);
+      const bool go_on = run_table(p, g->table, depth + 1, last);
       current_table_ = saved_table;
       return go_on;
     }
-    if (const auto* ct = std::get_if<CtAction>(&action)) return run_ct(p, *ct, depth);
+    if (const auto* ct = std::get_if<CtAction>(&action)) return run_ct(p, *ct, depth, last);
     if (std::holds_alternative<CtClearAction>(action)) {
       Conntrack::clear(p.ct);
       p.ct_visible = true;
@@ -179,7 +186,7 @@ struct FlowDatapath::Impl {
     result->outputs.push_back(DatapathOutput{port, p.frame()});
   }
 
-  bool run_ct(PipelinePacket& p, const CtAction& ct, int depth) {
+  bool run_ct(PipelinePacket& p, const CtAction& ct, int depth, bool last) {
     CtRequest request;
     request.zone = Zone{ct.zone};
     if (ct.zone_source) {
@@ -199,7 +206,7 @@ struct FlowDatapath::Impl {
     // ct(table=T) forks: conntrack works on a copy that is recirculated, the
     // current action list goes on with the packet untouched and untracked.
     PipelinePacket copy;
-    PipelinePacket& subject = ct.table ? (copy = p) : p;
+    PipelinePacket& subject = ct.table && !last ? (copy = p) : p;
     const bool was_modified = subject.modified;
     conntrack.execute(subject.packet, request, now, subject.ct);
     // NAT rewrites the Packet model; mark the frame for rebuilding then.
@@ -222,7 +229,7 @@ struct FlowDatapath::Impl {
     }
     if (ct.table) {
       if (tracing) note(depth, "recirculate to table " + std::to_string(*ct.table));
-      pending.push_back(Recirculation{std::move(copy), *ct.table, 0});
+      pending.push_back(Recirculation{std::move(subject), *ct.table, 0});
       p.ct_visible = false;
     } else {
       p.ct_visible = false;
@@ -252,6 +259,7 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
   d.tracing = want_trace;
   d.trace.str("");
   d.pending.clear();
+  d.next_pending = 0;
 
   PipelinePacket first;
   first.raw.assign(frame.begin(), frame.end());
@@ -259,13 +267,12 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
   first.in_port = in_port;
   if (want_trace) d.note(0, "in_port " + std::to_string(in_port));
   d.current_table_ = 0;
-  d.run_table(first, 0, 0);
+  d.run_table(first, 0, 0, true);
 
   // Recirculations run after the pass that caused them, in order.
   int recirculations = 0;
-  while (!d.pending.empty()) {
-    Recirculation next = std::move(d.pending.front());
-    d.pending.pop_front();
+  while (d.next_pending < d.pending.size()) {
+    Recirculation next = std::move(d.pending[d.next_pending++]);
     if (++recirculations > kMaxRecirculations) {
       d.note(0, "recirculation limit reached: dropped");
       break;
@@ -276,7 +283,7 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
                     (next.packet.ct.state.bits() ? next.packet.ct.state.to_string() : "-"));
     }
     d.current_table_ = next.table;
-    d.run_table(next.packet, next.table, 0);
+    d.run_table(next.packet, next.table, 0, true);
   }
   if (want_trace) result.trace = d.trace.str();
   d.result = nullptr;

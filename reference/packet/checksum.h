@@ -9,7 +9,9 @@
 
 namespace ctc {
 
-// One's-complement sum of 16-bit big-endian words, not yet folded or inverted.
+// A running one's-complement sum of `bytes` as 16-bit big-endian words, not
+// yet folded or inverted: equal to the plain sum modulo 0xffff, and zero only
+// when every byte is. `bytes` must start at an even offset of the checksummed data.
 uint32_t checksum_add(uint32_t sum, std::span<const uint8_t> bytes);
 // Folds and inverts a running sum into the value written on the wire.
 uint16_t checksum_finish(uint32_t sum);

@@ -358,10 +358,19 @@ PacketBuilder& PacketBuilder::payload(std::vector<uint8_t> bytes) {
 
 PacketBuilder& PacketBuilder::payload_size(size_t n) {
   static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz";
-  packet_.payload.resize(n);
-  for (size_t i = 0; i < n; i += kAlphabet.size()) {
-    const size_t chunk = std::min(kAlphabet.size(), n - i);
-    std::copy_n(kAlphabet.begin(), chunk, packet_.payload.begin() + static_cast<std::ptrdiff_t>(i));
+  // The alphabet repeated over a jumbo frame's worth (a whole number of
+  // times, so that longer payloads continue it), made once: payloads are
+  // built for every generated packet.
+  static const std::vector<uint8_t> kPattern = [] {
+    std::vector<uint8_t> bytes(kAlphabet.size() * (9216 / kAlphabet.size() + 1));
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(kAlphabet[i % kAlphabet.size()]);
+    return bytes;
+  }();
+  packet_.payload.clear();
+  while (packet_.payload.size() < n) {
+    const size_t chunk = std::min(kPattern.size(), n - packet_.payload.size());
+    packet_.payload.insert(packet_.payload.end(), kPattern.begin(),
+                           kPattern.begin() + static_cast<std::ptrdiff_t>(chunk));
   }
   return *this;
 }

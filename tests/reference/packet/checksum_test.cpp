@@ -25,7 +25,7 @@ IpAddress addr(const char* text) {
 // folds to 0xddf2; the checksum is its complement 0x220d.
 TEST(Checksum, Rfc1071Example) {
   const std::vector<uint8_t> bytes = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
-  EXPECT_EQ(checksum_add(0, bytes), 0x2ddf0u);
+  EXPECT_EQ(fold(checksum_add(0, bytes)), fold(0x2ddf0u));
   EXPECT_EQ(fold(checksum_add(0, bytes)), 0xddf2);
   EXPECT_EQ(checksum_finish(checksum_add(0, bytes)), 0x220d);
   EXPECT_EQ(internet_checksum(bytes), 0x220d);
@@ -49,11 +49,26 @@ TEST(Checksum, IncrementalEqualsWhole) {
 TEST(Checksum, OddLengthPadsWithZero) {
   const std::vector<uint8_t> odd = {0x12, 0x34, 0x56};
   const std::vector<uint8_t> even = {0x12, 0x34, 0x56, 0x00};
-  EXPECT_EQ(checksum_add(0, odd), 0x1234u + 0x5600u);
+  EXPECT_EQ(fold(checksum_add(0, odd)), fold(0x1234u + 0x5600u));
   EXPECT_EQ(internet_checksum(odd), internet_checksum(even));
   EXPECT_EQ(internet_checksum(odd), static_cast<uint16_t>(~(0x1234 + 0x5600)));
   const std::vector<uint8_t> one = {0xab};
   EXPECT_EQ(internet_checksum(one), static_cast<uint16_t>(~0xab00));
+}
+
+// The partial sum is taken over 32-bit words; folded, it must equal the
+// plain RFC 1071 sum of 16-bit words at every length and alignment of tail.
+TEST(Checksum, WordSumsFoldLikeSixteenBitSums) {
+  for (size_t n = 0; n < 70; ++n) {
+    std::vector<uint8_t> bytes;
+    for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<uint8_t>(0xff - i * 7));
+    uint32_t plain = 0;
+    for (size_t i = 0; i < n; i += 2) {
+      plain += static_cast<uint32_t>(bytes[i] << 8 | (i + 1 < n ? bytes[i + 1] : 0));
+    }
+    EXPECT_EQ(fold(checksum_add(0, bytes)), fold(plain)) << n << " bytes";
+    EXPECT_EQ(checksum_add(0, bytes) == 0, plain == 0) << n << " bytes";
+  }
 }
 
 TEST(Checksum, EmptyAndAllOnes) {
