@@ -144,6 +144,22 @@ TEST(FlowDatapathActions, CtForkLeavesTheRestOfTheListUntracked) {
   EXPECT_EQ(dp.send(1, udp(kA, 1, kB, 2)).ports, P({2, 3}));
 }
 
+// A ct(table=) last in its own list but inside a resubmit still forks: the
+// enclosing list goes on with the original, untracked and un-NATed packet.
+TEST(FlowDatapathActions, CtForkLastInAResubmitLeavesTheCallerUntracked) {
+  Datapath dp(
+      "table=0,ip,actions=resubmit(,5),resubmit(,2)\n"
+      "table=5,ip,actions=ct(commit,table=1,nat(src=192.0.2.1))\n"
+      "table=1,ct_state=+trk,actions=output:3\n"
+      "table=2,ct_state=-trk,actions=output:2\n");
+  const Sent s = dp.send(1, udp(kA, 1, kB, 2));
+  EXPECT_EQ(s.ports, P({2, 3}));
+  ASSERT_EQ(s.packets.size(), 2u);
+  EXPECT_EQ(s.packets[0].ip->src, kA);        // port 2: the original
+  EXPECT_EQ(s.packets[1].ip->src, kPublic);   // port 3: tracked and NATed
+  EXPECT_EQ(s.ct, S("+trk+new+snat"));
+}
+
 TEST(FlowDatapathActions, CtFieldsReadAsClearedAfterCtWithoutTable) {
   Datapath dp(
       "table=0,ip,actions=ct(table=1)\n"
