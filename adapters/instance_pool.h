@@ -1,6 +1,6 @@
 // Datapaths built for a (program, profile) pair, kept for the next load of
-// the same pair. A fuzzing campaign or a property run loads a few dozen
-// generated programs over and over; building the tables and the conntrack
+// the same pair. A fuzzing campaign or a property run loads a few dozen to a
+// few hundred generated programs over and over; building the tables and the conntrack
 // memory anew for every load costs more than the packets of a short
 // scenario. A reused instance must be reset by the caller to the state of a
 // new one, so that runs stay independent and reproducible.
@@ -8,8 +8,8 @@
 
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "reference/conntrack/profile.h"
 #include "reference/flow/flow_program.h"
@@ -26,30 +26,42 @@ class InstancePool {
   // pool as long as its instance.
   std::pair<Datapath*, bool> get(const std::shared_ptr<const FlowProgram>& program,
                                  const Profile& profile, const Build& build) {
-    for (Entry& e : entries_) {
+    const Key key{program.get(), &profile};
+    if (auto it = entries_.find(key); it != entries_.end()) {
       // The instance holds a reference to the profile: same object, and
       // unchanged since (a caller's profile variable may be reused).
-      if (e.program == program && e.profile == &profile && e.profile_value == profile) {
-        return {e.instance.get(), false};
-      }
+      if (it->second.profile_value == profile) return {it->second.instance.get(), false};
+      entries_.erase(it);
     }
     // Bounded: a campaign over many programs starts over instead of growing.
+    // A fuzzing campaign's corpus holds a few hundred pipelines (one per
+    // input header in use); fewer places than that would rebuild on most loads.
     if (entries_.size() >= kCapacity) entries_.clear();
-    entries_.push_back(Entry{program, &profile, profile, build(profile, *program)});
-    return {entries_.back().instance.get(), true};
+    Entry& e = entries_[key];
+    e = Entry{program, profile, build(profile, *program)};
+    return {e.instance.get(), true};
   }
 
   void clear() { entries_.clear(); }
 
  private:
-  static constexpr size_t kCapacity = 64;
-  struct Entry {
-    std::shared_ptr<const FlowProgram> program;
+  static constexpr size_t kCapacity = 1024;
+  struct Key {
+    const FlowProgram* program;
     const Profile* profile;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<const void*>{}(k.program) * 31 + std::hash<const void*>{}(k.profile);
+    }
+  };
+  struct Entry {
+    std::shared_ptr<const FlowProgram> program;  // keeps the key's program alive
     Profile profile_value;
     std::unique_ptr<Datapath> instance;
   };
-  std::vector<Entry> entries_;
+  std::unordered_map<Key, Entry, KeyHash> entries_;
 };
 
 }  // namespace ctc

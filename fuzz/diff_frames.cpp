@@ -123,14 +123,12 @@ std::optional<Packet> build_packet(const Op& op, const PipelineSpec& spec,
 }
 
 size_t FrameCache::KeyHash::operator()(const Key& k) const {
-  // FNV-1a over the op's canonical record and the header's fields.
+  // FNV-1a over the op's canonical record and the header's bytes.
   uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&](uint8_t b) { h = (h ^ b) * 0x100000001b3ULL; };
   for (uint8_t b : encode_op(k.op)) mix(b);
-  mix(static_cast<uint8_t>(k.header.pipeline));
-  mix(static_cast<uint8_t>(k.header.ovs_profile << 1 | k.header.mirrored));
-  mix(static_cast<uint8_t>(k.header.zone_index << 4 | k.header.second_zone_index));
-  mix(static_cast<uint8_t>(k.header.nat_address << 4 | k.header.nat_ports));
+  const uint32_t header = header_bits(k.header);
+  for (int shift = 0; shift < 24; shift += 8) mix(static_cast<uint8_t>(header >> shift));
   return static_cast<size_t>(h);
 }
 

@@ -188,13 +188,9 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
 }
 
 const std::string& DiffHarness::flows_for(const Header& header, const PipelineSpec& spec) {
-  for (const auto& [h, flows] : flows_) {
-    if (h == header) return flows;
-  }
-  // Headers have a few hundred values; bounded anyway.
-  if (flows_.size() >= 256) flows_.clear();
-  flows_.emplace_back(header, pipeline_flows(spec));
-  return flows_.back().second;
+  const uint32_t key = header_bits(header);
+  if (auto it = flows_.find(key); it != flows_.end()) return it->second;
+  return flows_.emplace(key, pipeline_flows(spec)).first->second;  // 2^14 headers at most
 }
 
 void DiffHarness::record_step(Scenario* record, Step step) {

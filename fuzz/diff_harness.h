@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,7 +56,7 @@ class DiffHarness {
   // The pipeline's program text, rendered once per header.
   const std::string& flows_for(const Header& header, const PipelineSpec& spec);
 
-  std::vector<std::pair<Header, std::string>> flows_;
+  std::unordered_map<uint32_t, std::string> flows_;  // by header_bits()
   FrameCache frames_;
 
   std::function<void(const Scenario&)> checkpoint_;

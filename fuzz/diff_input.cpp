@@ -198,17 +198,23 @@ Input decode(std::span<const uint8_t> bytes) {
 
 std::vector<uint8_t> encode(const Input& input) {
   std::vector<uint8_t> out(kHeaderSize + std::min(input.ops.size(), kMaxOps) * kOpSize);
-  const Header& h = input.header;
-  out[0] =
-      static_cast<uint8_t>(static_cast<uint8_t>(h.pipeline) | h.ovs_profile << 2 | h.mirrored << 3);
-  out[1] = static_cast<uint8_t>(h.zone_index | h.second_zone_index << 4);
-  out[2] = static_cast<uint8_t>(h.nat_address | h.nat_ports << 2);
+  const uint32_t h = header_bits(input.header);
+  out[0] = static_cast<uint8_t>(h);
+  out[1] = static_cast<uint8_t>(h >> 8);
+  out[2] = static_cast<uint8_t>(h >> 16);
   for (size_t i = 0; i < input.ops.size() && i < kMaxOps; ++i) {
     const auto r = encode_op(input.ops[i]);
     std::copy(r.begin(), r.end(),
               out.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + i * kOpSize));
   }
   return out;
+}
+
+uint32_t header_bits(const Header& h) {
+  return uint32_t{static_cast<uint8_t>(h.pipeline)} | uint32_t{h.ovs_profile} << 2 |
+         uint32_t{h.mirrored} << 3 | uint32_t{h.zone_index} << 8 |
+         uint32_t{h.second_zone_index} << 12 | uint32_t{h.nat_address} << 16 |
+         uint32_t{h.nat_ports} << 18;
 }
 
 PipelineSpec pipeline_spec(const Header& h) {

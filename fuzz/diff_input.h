@@ -158,6 +158,8 @@ struct Input {
 Input decode(std::span<const uint8_t> bytes);
 // The canonical bytes: decode(encode(x)) == x for every x that decode() made.
 std::vector<uint8_t> encode(const Input& input);
+// The header's canonical bytes h0 | h1 << 8 | h2 << 16: equal headers, equal bits.
+uint32_t header_bits(const Header& header);
 std::array<uint8_t, kOpSize> encode_op(const Op& op);
 Op decode_op(std::span<const uint8_t, kOpSize> record);
 

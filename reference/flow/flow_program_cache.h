@@ -22,8 +22,10 @@ class FlowProgramCache {
 
  private:
   // Bounded so that a long campaign over many generated programs cannot
-  // grow it without end: when full it starts over.
-  static constexpr size_t kCapacity = 64;
+  // grow it without end: when full it starts over. Room for the few hundred
+  // pipelines of a fuzzing corpus, which would otherwise be parsed again and
+  // again.
+  static constexpr size_t kCapacity = 1024;
   // Transparent, so that a lookup hashes the caller's text without copying it.
   struct TextHash {
     using is_transparent = void;
