@@ -3,6 +3,7 @@
 // sees the run's history.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -51,11 +52,8 @@ class FrameCache {
   size_t size() const { return frames_.size(); }
 
  private:
-  struct Key {
-    Header header;
-    Op op;
-    friend bool operator==(const Key&, const Key&) = default;
-  };
+  // The op's canonical record and the header's bits: equal keys, equal frames.
+  using Key = std::array<uint8_t, kOpSize + 4>;
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
