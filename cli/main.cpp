@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   prop->add_option("--save", prop_options.save_dir, "folder for the minimal counterexample")
       ->capture_default_str();
+  prop->add_option("--known", o.known_path,
+                   "known-divergence list whose difference: symptoms count as known "
+                   "(default: corpora/known-divergences.txt if present)");
 
   ctc::MatrixCommandOptions matrix_options;
   CLI::App* matrix = app.add_subcommand(

@@ -1,9 +1,13 @@
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <variant>
 
 #include "cli/commands.h"
 #include "properties/builtin_faults.h"
 #include "properties/prop_runner.h"
+#include "runner/known_divergences.h"
 
 namespace ctc {
 namespace {
@@ -19,6 +23,34 @@ std::string property_selection(const Options& p) {
   }
 }
 
+// The known-divergence list: --known when given, else SUITE/known-divergences.txt
+// (corpora/ by default) when it exists; prop has no scenario names to match,
+// only the entries' `difference:` symptoms.
+std::variant<std::optional<KnownDivergences>, int> load_known(const RunCommandOptions& o) {
+  std::string path = o.known_path;
+  if (path.empty()) {
+    const auto candidate = std::filesystem::path(o.suite) / "known-divergences.txt";
+    if (!std::filesystem::exists(candidate)) return std::optional<KnownDivergences>();
+    path = candidate.string();
+  }
+  auto known = KnownDivergences::load(path);
+  if (!known.ok()) {
+    std::cerr << "ctconform: " << known.error().message << "\n";
+    return kExitUsage;
+  }
+  return std::optional<KnownDivergences>(std::move(known).value());
+}
+
+// "12 known (linux-snat-port-choice 10, linux-dnat-clash-source-port-choice 2)"
+std::string known_summary(const PropOutcome& outcome) {
+  std::string text = std::to_string(outcome.known) + " known (";
+  for (size_t i = 0; i < outcome.known_entries.size(); ++i) {
+    const KnownTally& t = outcome.known_entries[i];
+    text += (i == 0 ? "" : ", ") + t.id + " " + std::to_string(t.cases);
+  }
+  return text + ")";
+}
+
 void print_outcome(const PropOutcome& outcome, const std::string& sut_id, const Profile& profile,
                    const RunCommandOptions& o, const PropCommandOptions& p) {
   const char* prop = to_string(outcome.property);
@@ -30,14 +62,23 @@ void print_outcome(const PropOutcome& outcome, const std::string& sut_id, const 
     std::cout << "prop " << prop << ": " << outcome.skipped << " of " << outcome.scenarios_run
               << " cases skipped: " << outcome.skip_reason << "\n";
   }
+  for (const KnownTally& t : outcome.known_entries) {
+    std::cout << "prop " << prop << ": known divergence " << t.id << " in " << t.cases
+              << " case(s), first case " << t.first_case << ": " << t.first_detail << "\n";
+  }
   if (!outcome.failure) {
     if (outcome.skipped == outcome.scenarios_run) {
       std::cout << "prop " << prop << ": NOT CHECKED (every case was skipped)\n";
     } else {
-      std::cout << "prop " << prop << ": holds over " << outcome.scenarios_run - outcome.skipped
-                << " cases\n";
+      std::cout << "prop " << prop << ": holds over "
+                << outcome.scenarios_run - outcome.skipped - outcome.known << " cases";
+      if (outcome.known > 0) std::cout << ", " << known_summary(outcome);
+      std::cout << "\n";
     }
     return;
+  }
+  if (outcome.known > 0) {
+    std::cout << "prop " << prop << ": before the failure, " << known_summary(outcome) << "\n";
   }
   const PropertyFailure& f = *outcome.failure;
   std::cout << "prop " << prop << ": " << (f.harness_error ? "harness error" : "FAILS") << " at case "
@@ -73,6 +114,13 @@ int prop_command(const RunCommandOptions& o, const PropCommandOptions& p) {
     std::cerr << "ctconform: --property: " << selection.error().message << "\n";
     return kExitUsage;
   }
+  auto known = load_known(o);
+  if (auto* rc = std::get_if<int>(&known)) return *rc;
+  const auto& known_list = std::get<std::optional<KnownDivergences>>(known);
+  if (!known_list) {
+    std::cout << "prop: no known-divergence list (" << o.suite
+              << "/known-divergences.txt not found; --known PATH): every divergence is a failure\n";
+  }
   auto ref = make_adapter("reference", o.adapter_options);
   auto sut = make_adapter(o.adapter, o.adapter_options);
   // The built-in engine straight from its library while the registry does
@@ -84,7 +132,8 @@ int prop_command(const RunCommandOptions& o, const PropCommandOptions& p) {
   }
   const PropTarget target{.sut = sut->get(), .reference = ref->get(), .profile = profile};
   const PropOptions options{.seed = o.seed, .count = p.count, .max_size = p.max_size,
-                            .save_dir = p.save_dir};
+                            .save_dir = p.save_dir,
+                            .known = known_list ? &*known_list : nullptr};
   int exit_code = kExitPass;
   for (PropertyKind kind : *selection) {
     const PropOutcome outcome = run_property(kind, target, options);

@@ -1,13 +1,17 @@
 #include "properties/prop_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <sstream>
 
 #include "properties/generators/case_gen.h"
 #include "properties/generators/traffic_gen.h"
 #include "properties/invariants.h"
 #include "properties/metamorphic.h"
+#include "properties/observation.h"
+#include "runner/difference_match.h"
 #include "runner/scenario_loader.h"
 
 namespace ctc {
@@ -52,6 +56,21 @@ bool same_kind(const PropertyFailure& a, const PropertyFailure& b) {
   return a.harness_error == b.harness_error && a.check == b.check;
 }
 
+// Only known: a divergence a known-divergence entry explains.
+bool is_known(const CheckResult& r) { return r && !r->known.empty(); }
+
+void count_known(PropOutcome& out, const PropertyFailure& f, int case_index) {
+  auto it = std::find_if(out.known_entries.begin(), out.known_entries.end(),
+                         [&](const KnownTally& t) { return t.id == f.known; });
+  if (it == out.known_entries.end()) {
+    out.known_entries.push_back(
+        {.id = f.known, .first_case = case_index, .first_detail = f.observed});
+    it = std::prev(out.known_entries.end());
+  }
+  ++it->cases;
+  ++out.known;
+}
+
 template <class Case>
 PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const PropTarget& target) {
   PropOutcome out;
@@ -73,13 +92,18 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
       if (out.skipped++ == 0) out.skip_reason = failure->skipped;
       continue;
     }
+    if (is_known(failure)) {
+      count_known(out, *failure, i);
+      continue;
+    }
     if (!failure) continue;
 
     out.seconds_to_find = since(start);
     out.failing_case = i;
     out.failing_case_seed = case_seed;
     // Shrink: take the first smaller case that still fails the same way,
-    // until none does.
+    // until none does. A candidate that is only a known divergence does not
+    // fail: shrinking never walks from a real failure into a known one.
     bool progressed = true;
     while (progressed && out.shrink_steps < o.max_shrink_steps) {
       progressed = false;
@@ -88,7 +112,7 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
         if (++out.shrink_steps >= o.max_shrink_steps) break;
         CheckResult again = def.check(candidate->value(), name, origin, false);
         out.executions += def.executions_per_check;
-        if (again && again->skipped.empty() && same_kind(*again, *failure)) {
+        if (again && again->skipped.empty() && !is_known(again) && same_kind(*again, *failure)) {
           current = *candidate;
           failure = std::move(again);
           progressed = true;
@@ -97,9 +121,8 @@ PropOutcome drive(const PropertyDef<Case>& def, const PropOptions& o, const Prop
       }
     }
     // Once more under the final name, so that the saved scenarios carry it.
-    if (CheckResult named = def.check(current.value(), name + "-min", origin + " (shrunk)", true)) {
-      failure = std::move(named);
-    }
+    CheckResult named = def.check(current.value(), name + "-min", origin + " (shrunk)", true);
+    if (named && named->skipped.empty() && !is_known(named)) failure = std::move(named);
     out.case_text = text_of(current.value());
     const std::string header = "minimal counterexample (" + prop + ": " + failure->check +
                                ", reproduce: --property " + prop + " --seed " +
@@ -149,10 +172,87 @@ bool is_failure(const ScenarioVerdict& v) {
   return v.kind == VerdictKind::kDiverge || v.kind == VerdictKind::kError;
 }
 
-CheckResult differential_check(Runner& runner, const TrafficPlan& plan, const std::string& name,
-                               const std::string& origin, bool describe) {
+// What the differential property runs on: the runner (both adapters in lock
+// step) and, to recognise known divergences by their symptom, the adapters
+// themselves with the entries that describe one for this adapter and profile.
+struct Differential {
+  Runner& runner;
+  const Profile& profile;
+  Adapter* reference = nullptr;  // null (with sut): no known-divergence matching
+  Adapter* sut = nullptr;
+  std::vector<const KnownDivergence*> known;
+};
+
+// One side once more with every step observed (the runner stops at the first
+// difference), as the runner compares it: tables at `check` steps and at the end.
+Result<RunRecord> record_run(Adapter& adapter, const Scenario& scenario, const Profile& profile,
+                             bool tables) {
+  auto observation = observe(adapter, scenario, {.profile = &profile});
+  if (!observation.ok()) return observation.error();
+  RunRecord record;
+  for (StepRecord& step : observation->steps) {
+    record.push_back({.outputs = std::move(step.outputs),
+                      .classification = step.classification,
+                      .table = tables ? std::move(step.table) : std::nullopt});
+  }
+  RecordedStep end;
+  if (tables) {
+    auto table = adapter.dump_table();
+    if (!table.ok()) return table.error();
+    end.table = std::move(*table);
+  }
+  record.push_back(std::move(end));
+  return record;
+}
+
+struct KnownCheck {
+  std::string ids;     // set: the entries whose symptom explains every difference
+  std::string detail;  // what explains it, or why nothing does
+};
+
+// The case is run again on both sides and each symptom judges all of it. The
+// re-run must diverge where the runner's run did (same step, same aspect): a
+// divergence that does not come back is not declared known. Entries sharing
+// a symptom cannot be told apart by it: the case names them all ("a or b").
+KnownCheck check_known(const Differential& d, const Scenario& scenario, const Divergence& found) {
+  KnownCheck out;
+  if (d.known.empty() || d.reference == nullptr || d.sut == nullptr) return out;
+  const Capabilities caps = d.sut->capabilities();
+  const CompareScope scope{.classification = caps.classification,
+                           .tables = caps.table_dump,
+                           .exact_time = caps.virtual_time};
+  auto ref = record_run(*d.reference, scenario, d.profile, scope.tables);
+  auto sut = record_run(*d.sut, scenario, d.profile, scope.tables);
+  if (!ref.ok() || !sut.ok()) {
+    out.detail = "the re-run to check known divergences failed: " +
+                 (ref.ok() ? sut.error() : ref.error()).message;
+    return out;
+  }
+  std::vector<DifferenceKind> judged;
+  for (const KnownDivergence* k : d.known) {
+    const DifferenceKind kind = *k->difference;
+    if (std::find(judged.begin(), judged.end(), kind) != judged.end()) continue;
+    judged.push_back(kind);
+    const DifferenceExplanation e = explain_difference(kind, scenario, *ref, *sut, scope);
+    const bool same_place = e.first_step == found.step_index && e.first_aspect == found.aspect;
+    if (e.explained && same_place) {
+      for (const KnownDivergence* other : d.known) {
+        if (other->difference == kind) out.ids += (out.ids.empty() ? "" : " or ") + other->id;
+      }
+      out.detail = e.detail;
+      return out;
+    }
+    out.detail += std::string(out.detail.empty() ? "" : "; ") + to_string(kind) +
+                  " does not explain it: " +
+                  (e.explained ? "the re-run diverged elsewhere" : e.detail);
+  }
+  return out;
+}
+
+CheckResult differential_check(const Differential& d, const TrafficPlan& plan,
+                               const std::string& name, const std::string& origin, bool describe) {
   Scenario scenario = build_scenario(plan, name, origin, {.describe_steps = describe});
-  ScenarioVerdict v = runner.run_one(scenario);
+  ScenarioVerdict v = d.runner.run_one(scenario);
   if (v.kind == VerdictKind::kSkip) return PropertyFailure{.skipped = v.reason};
   if (!is_failure(v)) return std::nullopt;
   PropertyFailure f;
@@ -163,6 +263,16 @@ CheckResult differential_check(Runner& runner, const TrafficPlan& plan, const st
     f.step = v.divergence->step + ", " + v.divergence->aspect;
     f.expected = "as the reference:\n" + v.divergence->expected;
     f.observed = v.divergence->observed;
+    if (v.kind == VerdictKind::kDiverge) {
+      KnownCheck known = check_known(d, scenario, *v.divergence);
+      if (!known.ids.empty()) {
+        f.known = known.ids;
+        f.observed = known.detail;
+      } else if (!known.detail.empty()) {
+        if (!f.observed.empty() && f.observed.back() != '\n') f.observed += "\n";
+        f.observed += "(not a known divergence: " + known.detail + ")\n";
+      }
+    }
   } else {
     f.observed = v.reason;
   }
@@ -171,12 +281,11 @@ CheckResult differential_check(Runner& runner, const TrafficPlan& plan, const st
   return f;
 }
 
-PropertyDef<TrafficPlan> differential_def(Runner& runner, const Profile& profile,
-                                          gen::PipelineShape shape) {
+PropertyDef<TrafficPlan> differential_def(const Differential& d, gen::PipelineShape shape) {
   return {PropertyKind::kDifferential,
-          [&profile, shape](int) { return gen::traffic_plan(profile, shape); },
-          [&runner](const TrafficPlan& plan, const std::string& name, const std::string& origin,
-                    bool describe) { return differential_check(runner, plan, name, origin, describe); },
+          [&profile = d.profile, shape](int) { return gen::traffic_plan(profile, shape); },
+          [&d](const TrafficPlan& plan, const std::string& name, const std::string& origin,
+               bool describe) { return differential_check(d, plan, name, origin, describe); },
           2};
 }
 
@@ -221,7 +330,12 @@ PropOutcome run_property(PropertyKind kind, const PropTarget& target, const Prop
   switch (kind) {
     case PropertyKind::kDifferential: {
       Runner runner(*target.reference, sut, {.profile = &profile});
-      return drive(differential_def(runner, profile, shape), options, target);
+      Differential d{
+          .runner = runner, .profile = profile, .reference = target.reference, .sut = &sut};
+      if (options.known != nullptr) {
+        d.known = options.known->with_difference(sut.id(), profile.name);
+      }
+      return drive(differential_def(d, shape), options, target);
     }
     case PropertyKind::kMetamorphic: {
       PropertyDef<MetamorphicCase> def{
@@ -248,7 +362,8 @@ PropOutcome run_property(PropertyKind kind, const PropTarget& target, const Prop
 }
 
 PropOutcome run_differential_property(Runner& runner, const PropOptions& options) {
-  return drive(differential_def(runner, linux_profile(), gen::PipelineShape{}), options, PropTarget{});
+  const Differential d{.runner = runner, .profile = linux_profile()};
+  return drive(differential_def(d, gen::PipelineShape{}), options, PropTarget{});
 }
 
 }  // namespace ctc

@@ -19,6 +19,7 @@
 
 #include "adapters/adapter.h"
 #include "properties/property_check.h"
+#include "runner/known_divergences.h"
 #include "runner/runner.h"
 
 namespace ctc {
@@ -37,6 +38,10 @@ struct PropOptions {
   int max_size = 50;        // RapidCheck size grows linearly up to this
   int max_shrink_steps = 2000;
   std::string save_dir;     // where the minimal counterexample goes; empty: not saved
+  // Differential: a diverging case that an entry for this adapter and profile
+  // explains completely by its `difference:` counts as known, and the run goes
+  // on. Null: every divergence is a failure.
+  const KnownDivergences* known = nullptr;
 };
 
 // What the properties run against. The reference is needed by the
@@ -53,11 +58,21 @@ struct SavedScenario {
   std::string replay;  // what `ctconform replay` shows for it (the differential verdict)
 };
 
+// Cases one known-divergence entry explained.
+struct KnownTally {
+  std::string id;
+  int cases = 0;
+  int first_case = -1;       // index of the first such case
+  std::string first_detail;  // what explained it there, e.g. the port renaming
+};
+
 struct PropOutcome {
   PropertyKind property = PropertyKind::kDifferential;
   int scenarios_run = 0;        // cases checked before the first failure (or all)
   int executions = 0;           // scenario runs on the adapter, shrinking included
   int skipped = 0;              // cases the system could not run (counted in scenarios_run)
+  int known = 0;                // cases only a known divergence (counted in scenarios_run)
+  std::vector<KnownTally> known_entries;  // per entry, in the order first seen
   std::string skip_reason;      // the first skipped case's reason
   double seconds_to_find = 0;   // until the first failing case (before shrinking)
   double seconds = 0;           // everything, shrinking and saving included

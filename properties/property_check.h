@@ -22,6 +22,11 @@ struct PropertyFailure {
   // Non-empty: the case could not be checked on this system (why), e.g. the
   // adapter refused the program. Counted and reported, never a pass or a failure.
   std::string skipped;
+  // Non-empty: the case diverged, but only in a way a known-divergence entry's
+  // `difference:` explains (runner/difference_match.h); this is the entry's id,
+  // and `observed` says what explains it. Counted and reported apart, never a
+  // pass or a failure; shrinking never keeps such a case.
+  std::string known;
   // The scenarios involved; the first is the one to replay. Saved in corpus
   // format (with pcaps) when the failure is the minimal one.
   std::vector<Scenario> scenarios;

@@ -15,6 +15,18 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+const char* to_string(DifferenceKind kind) {
+  switch (kind) {
+    case DifferenceKind::kNatPortChoice: return "nat-port-choice";
+  }
+  return "?";
+}
+
+std::optional<DifferenceKind> parse_difference_kind(std::string_view text) {
+  if (text == "nat-port-choice") return DifferenceKind::kNatPortChoice;
+  return std::nullopt;
+}
+
 bool glob_match(const std::string& pattern, const std::string& text) {
   // Iterative '*' matching with one backtrack point: linear for our patterns.
   size_t p = 0, t = 0, star = std::string::npos, mark = 0;
@@ -77,6 +89,11 @@ Result<KnownDivergences> KnownDivergences::parse(const std::string& text,
     const std::string key = trim(line.substr(0, colon));
     const std::string value = trim(line.substr(colon + 1));
     KnownDivergence& e = result.entries_.back();
+    if (key == "difference") {
+      e.difference = parse_difference_kind(value);
+      if (!e.difference) return fail("unknown difference '" + value + "' (known: nat-port-choice)");
+      continue;
+    }
     if (key == "adapter") e.adapter = value;
     else if (key == "profile") e.profile = value;
     else if (key == "scenario") e.scenario = value;
@@ -98,6 +115,17 @@ const KnownDivergence* KnownDivergences::find(const std::string& adapter,
     }
   }
   return nullptr;
+}
+
+std::vector<const KnownDivergence*> KnownDivergences::with_difference(
+    const std::string& adapter, const std::string& profile) const {
+  std::vector<const KnownDivergence*> out;
+  for (const KnownDivergence& e : entries_) {
+    if (e.difference && glob_match(e.adapter, adapter) && glob_match(e.profile, profile)) {
+      out.push_back(&e);
+    }
+  }
+  return out;
 }
 
 }  // namespace ctc
