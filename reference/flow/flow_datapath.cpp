@@ -262,7 +262,7 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
   d.next_pending = 0;
 
   PipelinePacket first;
-  first.raw.assign(frame.begin(), frame.end());
+  first.raw = frame;
   first.packet = parse_for_pipeline(frame);
   first.in_port = in_port;
   if (want_trace) d.note(0, "in_port " + std::to_string(in_port));

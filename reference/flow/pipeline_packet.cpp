@@ -41,7 +41,7 @@ bool is_v6(const Packet& p) { return p.ip && p.ip->family == IpFamily::kV6; }
 }  // namespace
 
 std::vector<uint8_t> PipelinePacket::frame() const {
-  return modified ? serialize_frame(packet) : raw;
+  return modified ? serialize_frame(packet) : std::vector<uint8_t>(raw.begin(), raw.end());
 }
 
 U128 read_field(const PipelinePacket& p, FlowField field) {

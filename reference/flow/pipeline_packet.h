@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "reference/conntrack/conntrack.h"
@@ -15,7 +16,9 @@ namespace ctc {
 
 struct PipelinePacket {
   Packet packet;
-  std::vector<uint8_t> raw;  // the frame as received; sent as-is unless modified
+  // The frame as received, sent as-is unless modified. A view of the bytes
+  // given to FlowDatapath::process(): a packet lives only as long as that call.
+  std::span<const uint8_t> raw;
   bool modified = false;
   uint16_t in_port = 0;
   std::array<uint32_t, 8> regs{};
