@@ -11,7 +11,8 @@
 #   scripts/fuzz.sh promote ARTIFACT [TARGET] minimise a crash or divergence and keep it as
 #                                             a regression case (see below)
 #   scripts/fuzz.sh seeds                     regenerate corpora/fuzz/*/ from corpora/**/*.scenario
-#   scripts/fuzz.sh measure [SECONDS]         run each target alone, print exec/s and coverage
+#   scripts/fuzz.sh measure [SECONDS] [TARGET...]  run each target (default all) alone from
+#                                             its seeds, print exec/s and coverage
 #   scripts/fuzz.sh ci [SECONDS]              every target for SECONDS (default 20) from its
 #                                             seeds; fails on any crash or divergence (CI)
 #
@@ -250,9 +251,12 @@ measure_one() {
 }
 
 cmd_measure() {
-  local seconds=${1:-60} rc=0
+  local seconds=${1:-60} rc=0 chosen
+  shift || true
+  for t in "$@"; do check_target "$t"; done
+  chosen=${*:-$(targets)}
   build >/dev/null
-  for t in $(targets); do
+  for t in $chosen; do
     mkdir -p "$out_root/$t/artifacts" "$out_root/$t/divergences"
     measure_one "$t" "$seconds" || rc=1
   done

@@ -257,7 +257,7 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
   d.result = &result;
   d.now = now;
   d.tracing = want_trace;
-  d.trace.str("");
+  if (want_trace) d.trace.str("");
   d.pending.clear();
   d.next_pending = 0;
 
