@@ -38,6 +38,7 @@ struct Key {
   void set_sport(uint16_t v) { set16(4, 0, v); }
   void set_dport(uint16_t v) { set16(4, 16, v); }
   void set_zone(uint16_t v) { set16(4, 48, v); }
+  void set_icmp_id(uint16_t v) { set16(4, 32, v); }
   void set_icmp_type(uint8_t v) { set8(24, v); }
 
   friend bool operator==(const Key& a, const Key& b) {

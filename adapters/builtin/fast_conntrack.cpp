@@ -155,6 +155,23 @@ void FastConntrack::erase(uint32_t slot) {
   free_.push_back(slot);
 }
 
+uint32_t FastConntrack::unlink(uint32_t slot) {
+  if (unlinked_.empty()) unlinked_.resize(kUnlinkedKept);
+  const size_t at = next_unlinked_;
+  next_unlinked_ = (next_unlinked_ + 1) % kUnlinkedKept;
+  unlinked_[at] = conns_[slot];
+  erase(slot);
+  return kUnlinkedSlot | static_cast<uint32_t>(at);
+}
+
+FastConntrack::Conn* FastConntrack::attached(const CtMeta& md) {
+  if (md.conn & kUnlinkedSlot) {
+    const size_t at = md.conn & ~kUnlinkedSlot;
+    return at < unlinked_.size() && unlinked_[at].id == md.conn_id ? &unlinked_[at] : nullptr;
+  }
+  return md.conn < conns_.size() && conns_[md.conn].id == md.conn_id ? &conns_[md.conn] : nullptr;
+}
+
 int64_t FastConntrack::timeout_of(const Conn& c, int64_t now) const {
   const Timeouts& t = profile_.timeouts;
   if (c.tcp) {
@@ -213,8 +230,9 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
   md.reason = nullptr;
   md.drop = false;
 
-  if (cached != 0 && !a.force && md.conn < conns_.size() && conns_[md.conn].id == cached) {
-    Conn& c = conns_[md.conn];
+  Conn* const held = cached != 0 && !a.force ? attached(md) : nullptr;
+  if (held != nullptr) {
+    Conn& c = *held;
     md.state = previous;
     if (commit) apply_commit_fields(c, a);
     if (nat_applies(a, c, previous) && !previous.has(CtState::kSnat) &&
@@ -298,10 +316,9 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
       if (commit) apply_commit_fields(*c, a);
       fill(*c, slot, md);
       if (nat_applies(a, *c, md.state)) md.state = md.state.with(apply_nat(f, *c, dir, false));
-      if (delete_after) {
-        erase(slot);
-        md.conn_id = 0;
-      }
+      // Linux: an RST before any reply deletes the connection; the packet
+      // keeps it for its later ct() actions (nf_ct_kill_acct(), skb->_nfct).
+      if (delete_after) md.conn = unlink(slot);
       return;
     }
   }
@@ -511,6 +528,8 @@ void FastConntrack::reap(int64_t now, std::optional<uint16_t> only_zone) {
 }
 
 void FastConntrack::flush() {
+  unlinked_.clear();
+  next_unlinked_ = 0;
   index_.clear();
   for (Conn& c : conns_) c.id = 0;
   conns_.clear();

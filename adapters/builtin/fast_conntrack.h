@@ -41,7 +41,9 @@ struct CtMeta {
   uint16_t zone = 0;
   uint32_t mark = 0;
   CtLabel label;
-  uint32_t conn = 0;     // pool slot of the connection, valid when conn_id != 0
+  // Pool slot of the connection, valid when conn_id != 0; with kUnlinkedSlot
+  // set, a place in FastConntrack's ring of unlinked connections instead.
+  uint32_t conn = 0;
   uint64_t conn_id = 0;  // 0: no connection (the "already looked up" cache)
   bool tracked = false;
   bool drop = false;               // the ct() failed in a way that drops the packet
@@ -127,6 +129,13 @@ class FastConntrack {
     return lookup(k, now, dir) != nullptr;
   }
   void erase(uint32_t slot);
+  // Takes the connection in `slot` out of the table but keeps a copy the
+  // packet that caused it can still reach (Linux: an unreplied connection
+  // deleted by its RST stays attached to that skb; see reference/conntrack
+  // Conntrack::Impl::unlink). Returns the CtMeta::conn handle of the copy.
+  uint32_t unlink(uint32_t slot);
+  // The connection a previous ct() in the zone attached to the packet, or null.
+  Conn* attached(const CtMeta& md);
   int64_t timeout_of(const Conn& c, int64_t now) const;
   void refresh(Conn& c, int64_t now) { c.expires = now + timeout_of(c, now); }
   void apply_commit_fields(Conn& c, const CtAction& a);
@@ -157,6 +166,13 @@ class FastConntrack {
   std::vector<std::pair<uint16_t, size_t>> zone_limits_;
   size_t live_ = 0;
   uint64_t next_id_ = 1;
+  // Unlinked connections, oldest overwritten first. A packet needs its copy
+  // only for the rest of its own pipeline, far fewer ct() actions than the
+  // ring holds; a copy overwritten meanwhile has another id and is not found.
+  static constexpr uint32_t kUnlinkedSlot = 0x80000000u;
+  static constexpr size_t kUnlinkedKept = 16;
+  std::vector<Conn> unlinked_;
+  size_t next_unlinked_ = 0;
 };
 
 }  // namespace ctc::builtin

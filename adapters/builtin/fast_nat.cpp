@@ -13,6 +13,7 @@ namespace {
 constexpr uint64_t kMaxCandidates = 1u << 20;
 
 bool has_ports(uint8_t proto) { return proto == 6 || proto == 17; }
+bool is_icmp(uint8_t proto) { return proto == 1 || proto == 58; }
 
 // RFC 1624 over a span, word by word, exactly as Linux csum_replace does it
 // for the quoted headers (a wrong quoted checksum stays wrong).
@@ -28,8 +29,18 @@ uint16_t replace_sum(uint16_t stored, const uint8_t* before, const uint8_t* afte
 // Replaces one address (and one port) of the quoted packet `q`, keeping its
 // own checksums where the quote holds them (Linux tcp_manip_pkt/udp_manip_pkt:
 // "we cannot update the checksum field since it is outside of the 8 bytes").
+// The identifier of a quoted ICMP query, with its quoted checksum, when the
+// whole 8-byte header is quoted (Linux icmp_manip_pkt()).
+void rewrite_quoted_icmp_id(uint8_t* q, uint32_t n, const QuotedLayout& ql, uint16_t id) {
+  if (!is_icmp(ql.protocol) || ql.l4 + 8 > n) return;
+  uint8_t before[2];
+  std::memcpy(before, q + ql.l4 + 4, 2);
+  store16(q + ql.l4 + 4, id);
+  store16(q + ql.l4 + 2, replace_sum(load16(q + ql.l4 + 2), before, q + ql.l4 + 4, 2));
+}
+
 void rewrite_quoted(uint8_t* q, uint32_t n, bool source_side, const uint8_t* addr, size_t alen,
-                    bool with_port, uint16_t port) {
+                    bool with_port, uint16_t port, std::optional<uint16_t> icmp_id) {
   const QuotedLayout ql = extract_quoted(q, n);
   if (!ql.ok) return;
   const bool v4 = ql.family == 4;
@@ -44,6 +55,7 @@ void rewrite_quoted(uint8_t* q, uint32_t n, bool source_side, const uint8_t* add
     std::memcpy(before_port, q + port_at, 2);
     store16(q + port_at, port);
   }
+  if (icmp_id) rewrite_quoted_icmp_id(q, n, ql, *icmp_id);
   if (v4) store16(q + 10, replace_sum(load16(q + 10), before_addr, q + addr_at, alen));
   uint32_t csum_at = 0;
   if (ql.protocol == 17 && ql.l4 + 8 <= n) {
@@ -63,12 +75,23 @@ void rewrite_quoted(uint8_t* q, uint32_t n, bool source_side, const uint8_t* add
 std::optional<Key> FastConntrack::choose_nat(const Key& original, const NatRange& range,
                                              int64_t now) {
   const bool snat = range.kind == NatRange::Kind::kSrc;
-  const uint16_t original_port = snat ? original.sport() : original.dport();
   const bool ports = has_ports(original.proto());
+  // Profile::nat_remaps_icmp_id: an ICMP query's identifier takes the port's
+  // place, for SNAT and DNAT alike (nf_nat_l4proto_unique_tuple(): "id is
+  // same for either direction").
+  const bool icmp_ids = profile_.nat_remaps_icmp_id && is_icmp(original.proto());
+  const uint16_t original_port =
+      icmp_ids ? original.icmp_id() : snat ? original.sport() : original.dport();
 
   std::pair<uint32_t, uint32_t> spans[3];  // inclusive port spans, tried in order
   size_t n_spans = 0;
-  if (!ports) {
+  if (icmp_ids) {
+    // The original identifier, then up through 0-65535, wrapping; a port
+    // range does not apply to ICMP (reference/conntrack/nat.h).
+    spans[n_spans++] = {original_port, original_port};
+    if (original_port < 65535) spans[n_spans++] = {original_port + 1u, 65535};
+    if (original_port > 0) spans[n_spans++] = {0, original_port - 1u};
+  } else if (!ports) {
     spans[n_spans++] = {0, 0};
   } else if (range.min_port == 0) {
     spans[n_spans++] = {original_port, original_port};
@@ -101,6 +124,7 @@ std::optional<Key> FastConntrack::choose_nat(const Key& original, const NatRange
         set_address(reply, /*source=*/!snat, addr);
         if (ports && snat) reply.set_dport(static_cast<uint16_t>(port));
         if (ports && !snat) reply.set_sport(static_cast<uint16_t>(port));
+        if (icmp_ids) reply.set_icmp_id(static_cast<uint16_t>(port));
         if (!in_use(reply, now) && !in_use(reversed(reply), now)) return reply;
       }
     }
@@ -160,9 +184,19 @@ uint8_t FastConntrack::apply_nat(Frame& f, const Conn& c, uint8_t dir, bool rela
       f.write_l3(other_at, b, 2, false, true);
     }
   }
+  // A query whose identifier the NAT moved carries the identifier of the
+  // tuple it travels as, quoted or not (Linux icmp_manip_pkt()).
+  std::optional<uint16_t> icmp_id;
+  if (is_icmp(c.key[0].proto()) && c.key[0].icmp_id() != c.key[1].icmp_id()) icmp_id = from.icmp_id();
+  if (!related && icmp_id && l.l4_kind == L4Kind::kIcmp && load16(f.data() + l.l4 + 4) != *icmp_id) {
+    uint8_t b[2];
+    store16(b, *icmp_id);
+    f.write_l3(l.l4 + 4, b, 2, false, true);
+  }
   if (related) {
     // The quoted packet went the other way: its opposite side is translated.
-    rewrite_quoted(f.data() + l.l4 + 8, l.l4_len() - 8, !manip_source, addr, alen, ports, port);
+    rewrite_quoted(f.data() + l.l4 + 8, l.l4_len() - 8, !manip_source, addr, alen, ports, port,
+                   icmp_id);
     f.l4_mode = CsumMode::kRecompute;  // the outer ICMP checksum, over the new quote
   }
   uint8_t bits = manip_source ? CtState::kSnat : CtState::kDnat;

@@ -17,7 +17,9 @@ namespace {
 // only distinguishes "reply seen" (IPS_SEEN_REPLY).
 enum class OtherState : uint8_t { kFirst, kMultiple, kBidir };
 
-struct Connection {
+}  // namespace
+
+struct TrackedConnection {
   uint64_t id = 0;
   Zone zone;
   Tuple original;  // as the first packet had it
@@ -41,6 +43,10 @@ struct Connection {
   }
   bool nat() const { return snat || dnat; }
 };
+
+namespace {
+
+using Connection = TrackedConnection;
 
 struct ConnKey {
   Zone zone;
@@ -93,6 +99,28 @@ struct Conntrack::Impl {
     index.erase(ConnKey{c.zone, c.original});
     index.erase(ConnKey{c.zone, c.reply});
     connections.erase(c.id);
+  }
+
+  // Takes `c` out of the table but hands it to the packet that caused it:
+  // Linux nf_conntrack_tcp_packet() deletes an unreplied connection on a RST
+  // with nf_ct_kill_acct() and returns NF_ACCEPT, and the packet keeps its
+  // reference (skb->_nfct). Later ct() actions on that packet in the same
+  // zone still find it (kernel OVS skb_nfct_cached() does not look at
+  // whether the entry is still hashed) and NAT it with its binding, as
+  // nftables' NAT hook does (nf_nat_inet_fn() -> nf_nat_packet()).
+  std::shared_ptr<Connection> unlink(Connection& c) {
+    index.erase(ConnKey{c.zone, c.original});
+    index.erase(ConnKey{c.zone, c.reply});
+    auto node = connections.extract(c.id);
+    return std::make_shared<Connection>(std::move(node.mapped()));
+  }
+
+  // The connection a previous ct() in this zone attached to the packet: in
+  // the table, or unlinked from it while the packet held it.
+  Connection* attached(uint64_t id, const PacketCtMetadata& md) {
+    if (auto it = connections.find(id); it != connections.end()) return &it->second;
+    if (md.unlinked && md.unlinked->id == id) return md.unlinked.get();
+    return nullptr;
   }
 
   // A live connection for (zone, tuple); an expired one is reaped on the way.
@@ -262,7 +290,8 @@ void Conntrack::Impl::start_connection(Packet& packet, const CtRequest& request,
           return tuple_in_use(request.zone, reply, now) ||
                  tuple_in_use(request.zone, reply.reversed(), now);
         },
-        profile->dnat_may_remap_source_port);
+        NatChoiceOptions{.dnat_may_remap_source_port = profile->dnat_may_remap_source_port,
+                         .remap_icmp_id = profile->nat_remaps_icmp_id});
     if (!chosen) {
       // No entry either way. Linux nf_nat_setup_info fails and the packet is
       // dropped; OVS conn_not_found() logs "Unable to NAT due to tuple space
@@ -342,15 +371,15 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
   md.drop_packet = false;
 
   if (cached_id != 0 && !request.force) {
-    if (auto it = connections.find(cached_id); it != connections.end()) {
-      Connection& c = it->second;
+    if (Connection* c = attached(cached_id, md)) {
       const Direction dir =
           previous.has(CtState::kRpl) ? Direction::kReply : Direction::kOriginal;
       md.state = previous;
-      return execute_cached(packet, request, c, dir, md);
+      return execute_cached(packet, request, *c, dir, md);
     }
   }
   md.state = CtState{};
+  md.unlinked.reset();
 
   if (!packet.ip) return finish_invalid(md, InvalidReason::kNotIp, nullptr);
   if (packet.ip->is_fragment()) return finish_invalid(md, InvalidReason::kFragment, nullptr);
@@ -442,10 +471,7 @@ void Conntrack::Impl::execute(Packet& packet, const CtRequest& request, Timestam
       if (nat_applies(request, c, md.state)) {
         md.state = md.state.with(translate(packet, c, dir, false));
       }
-      if (delete_after) {
-        erase(c);
-        md.connection_id = 0;
-      }
+      if (delete_after) md.unlinked = unlink(c);
       return;
     }
   }

@@ -45,6 +45,8 @@ struct CtRequest {
   CtLabel label_mask{UINT64_MAX, UINT64_MAX};
 };
 
+struct TrackedConnection;  // conntrack.cpp
+
 // Per-packet conntrack metadata, carried through recirculation (OVS
 // pkt->md.ct_*, kernel skb->_nfct). A second ct() in the same zone on the same
 // packet reuses the lookup instead of tracking the packet twice (lib/conntrack.c
@@ -58,6 +60,10 @@ struct PacketCtMetadata {
   // ct_nw_src/ct_tp_src...: the original-direction tuple of the connection.
   std::optional<Tuple> original_tuple;
   uint64_t connection_id = 0;  // 0: none; internal handle for the cache above
+  // The connection, when this packet's own tracking deleted it from the table
+  // (Linux: a RST before any reply): the packet still holds it, as an skb
+  // holds its nf_conn, so a later ct() in the same zone finds and NATs it.
+  std::shared_ptr<TrackedConnection> unlinked;
   bool tracked = false;
   InvalidReason invalid_reason = InvalidReason::kNone;  // why +inv, for reports
   // The ct() action failed in a way that drops the packet (see

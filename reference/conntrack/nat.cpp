@@ -12,6 +12,7 @@ namespace {
 constexpr uint64_t kMaxCandidates = 1u << 20;
 
 bool has_ports(uint8_t protocol) { return protocol == ip_proto::kTcp || protocol == ip_proto::kUdp; }
+bool is_icmp(uint8_t protocol) { return protocol == ip_proto::kIcmp || protocol == ip_proto::kIcmpv6; }
 
 // RFC 1624 incremental update of a stored checksum when 16-bit-aligned bytes change.
 uint16_t checksum_replace(uint16_t stored, std::span<const uint8_t> before,
@@ -72,8 +73,21 @@ std::optional<QuotedLayout> layout_of(const std::vector<uint8_t>& q) {
 
 // Replaces one address (and optionally one port) of the quoted packet,
 // keeping its checksums right where the quoted bytes hold them.
+// Sets the identifier of a quoted ICMP query, fixing the quoted ICMP
+// checksum incrementally; only with the whole 8-byte header quoted (Linux
+// icmp_manip_pkt() makes hdroff + sizeof(struct icmphdr) writable first).
+void rewrite_quoted_icmp_id(std::vector<uint8_t>& q, const QuotedLayout& layout, uint16_t id) {
+  if (!is_icmp(layout.protocol) || layout.l4 + 8 > q.size()) return;
+  const size_t id_at = layout.l4 + 4;
+  const std::vector<uint8_t> before(q.begin() + static_cast<long>(id_at),
+                                    q.begin() + static_cast<long>(id_at + 2));
+  put16(q, id_at, id);
+  put16(q, layout.l4 + 2,
+        checksum_replace(get16(q, layout.l4 + 2), before, std::span(q).subspan(id_at, 2)));
+}
+
 void rewrite_quoted(std::vector<uint8_t>& q, bool source_side, const IpAddress& addr,
-                    std::optional<uint16_t> port) {
+                    std::optional<uint16_t> port, std::optional<uint16_t> icmp_id) {
   auto layout = layout_of(q);
   if (!layout) return;
   const size_t addr_at = source_side ? layout->src : layout->dst;
@@ -84,6 +98,7 @@ void rewrite_quoted(std::vector<uint8_t>& q, bool source_side, const IpAddress& 
   if (port && has_ports(layout->protocol) && layout->l4 + 4 <= q.size()) {
     put16(q, layout->l4 + (source_side ? 0 : 2), *port);
   }
+  if (icmp_id) rewrite_quoted_icmp_id(q, *layout, *icmp_id);
   if (layout->v4) {
     // The quoted IPv4 header checksum is fixed incrementally, so a header that
     // was wrong stays wrong (Linux csum_replace4 in nf_nat_ipv4_manip_pkt).
@@ -121,6 +136,10 @@ void set_ports(Packet& p, std::optional<uint16_t> src, std::optional<uint16_t> d
   }
 }
 
+void set_icmp_id(Packet& p, uint16_t id) {
+  if (IcmpHeader* i = p.icmp()) i->rest = (uint32_t{id} << 16) | (i->rest & 0xffffu);
+}
+
 void reset_checksums_after_rewrite(Packet& p) {
   if (p.ip) p.ip->checksum.reset();
   if (TcpHeader* t = p.tcp()) t->checksum.reset();
@@ -148,15 +167,34 @@ static std::vector<std::pair<uint16_t, uint16_t>> source_port_walk(uint16_t orig
   return spans;
 }
 
+// The identifiers tried for an ICMP query without an identifier range: the
+// original first, then up from it through the whole 16-bit space, wrapping
+// (nf_nat_l4proto_unique_tuple(): min 0, range_size 65536; from a random
+// offset in the kernel).
+static std::vector<std::pair<uint16_t, uint16_t>> icmp_id_walk(uint16_t original_id) {
+  std::vector<std::pair<uint16_t, uint16_t>> spans = {{original_id, original_id}};
+  if (original_id < 65535) spans.push_back({static_cast<uint16_t>(original_id + 1), 65535});
+  if (original_id > 0) spans.push_back({0, static_cast<uint16_t>(original_id - 1)});
+  return spans;
+}
+
 std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& range,
                                       const std::function<bool(const Tuple&)>& in_use,
-                                      bool dnat_may_remap_source_port) {
+                                      NatChoiceOptions options) {
   const bool snat = range.kind == NatRange::Kind::kSrc;
-  const uint16_t original_port = snat ? original.src_port : original.dst_port;
   const bool ports = has_ports(original.protocol);
+  // The ICMP identifier is one field for both directions, so SNAT and DNAT
+  // move the same one ("id is same for either direction").
+  const bool icmp_ids = options.remap_icmp_id && is_icmp(original.protocol);
+  const uint16_t original_port =
+      icmp_ids ? original.icmp_id : (snat ? original.src_port : original.dst_port);
 
   std::vector<std::pair<uint16_t, uint16_t>> port_spans;  // inclusive
-  if (!ports) {
+  if (icmp_ids) {
+    // A port range does not apply to ICMP (nftables takes proto ranges for
+    // TCP/UDP only; OVS has no ICMP ranges): the whole identifier space.
+    port_spans = icmp_id_walk(original_port);
+  } else if (!ports) {
     port_spans.push_back({0, 0});
   } else if (range.min_port == 0) {
     if (snat) {
@@ -184,6 +222,7 @@ std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& ran
       reply.src = addr;
       if (ports) reply.src_port = static_cast<uint16_t>(port);
     }
+    if (icmp_ids) reply.icmp_id = static_cast<uint16_t>(port);
     return reply;
   };
   uint64_t tried = 0;
@@ -196,7 +235,7 @@ std::optional<Tuple> choose_nat_tuple(const Tuple& original, const NatRange& ran
       }
     }
   }
-  if (snat || !ports || !dnat_may_remap_source_port) return std::nullopt;
+  if (snat || !ports || !options.dnat_may_remap_source_port) return std::nullopt;
   // OVS nat_get_unique_tuple(): the destination stays the first candidate
   // and the source port moves; the original source port, already tried
   // above, is tried again and skipped.
@@ -233,11 +272,18 @@ uint8_t apply_nat(Packet& packet, const Tuple& original, const Tuple& reply, boo
   // is not translated keeps its port unless the NAT had to move it too (an
   // OVS DNAT that remapped the source port).
   if (!related && ports) set_ports(packet, target_sport, target_dport);
+  // A query of a connection whose identifier moved: both directions carry
+  // the identifier of the tuple they travel as (from.icmp_id), and so does
+  // the query an error quotes.
+  std::optional<uint16_t> icmp_id;
+  if (is_icmp(original.protocol) && original.icmp_id != reply.icmp_id) icmp_id = from.icmp_id;
+  if (!related && icmp_id) set_icmp_id(packet, *icmp_id);
   if (related) {
     // The quoted packet went the other way: its opposite side is translated.
     std::optional<uint16_t> port;
     if (ports) port = manip_source ? target_sport : target_dport;
-    rewrite_quoted(packet.payload, !manip_source, manip_source ? target_src : target_dst, port);
+    rewrite_quoted(packet.payload, !manip_source, manip_source ? target_src : target_dst, port,
+                   icmp_id);
   }
   reset_checksums_after_rewrite(packet);
   return manip_source ? CtState::kSnat : CtState::kDnat;

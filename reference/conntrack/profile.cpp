@@ -44,6 +44,10 @@ Profile make_linux() {
   // a hashed/random offset where the oracle walks up (known divergence
   // linux-dnat-clash-source-port-choice).
   p.dnat_may_remap_source_port = true;
+  // nf_nat_l4proto_unique_tuple(): an ICMP query's identifier moves on a
+  // clash (the kernel from a random offset: known divergence
+  // linux-snat-icmp-id-choice).
+  p.nat_remaps_icmp_id = true;
   return p;
 }
 
@@ -95,6 +99,7 @@ Profile make_ovs_userspace() {
   p.icmpv6_error_min_quoted_tcp = 20;  // extract_l4_icmp6() -> extract_l4_tcp(): TCP_HEADER_LEN
   p.dnat_original_reports_snat = false;
   p.nat_lookup_skips_new_packets = false;  // process_one(): handle_nat() for any found conn
+  p.nat_remaps_icmp_id = false;  // nat_get_unique_tuple(): only TCP/UDP are pat_proto
   return p;
 }
 

@@ -115,6 +115,16 @@ struct Profile {
   // (lib/conntrack.c process_one()) calls handle_nat() for every found
   // connection with NAT, whatever its state.
   bool nat_lookup_skips_new_packets = true;
+  // A NAT whose translated tuple for an ICMP query (echo, timestamp...) is
+  // taken: Linux moves the query identifier ("id is same for either
+  // direction", so for SNAT and DNAT alike), over 0-65535 (nf_nat_core.c
+  // get_unique_tuple() -> nf_nat_l4proto_unique_tuple(), case
+  // IPPROTO_ICMP/ICMPV6, Linux 6.1; the kernel starts at a random offset, the
+  // oracle at the original identifier; a port range in the action is not
+  // applied to ICMP, as nftables cannot). OVS userspace 3.1 remaps
+  // only TCP/UDP ports (lib/conntrack.c nat_get_unique_tuple(): pat_proto),
+  // so the commit finds no free tuple (nat_exhaustion_drops_packet applies).
+  bool nat_remaps_icmp_id = false;
   friend bool operator==(const Profile&, const Profile&) = default;
 };
 

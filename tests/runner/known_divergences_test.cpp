@@ -111,10 +111,12 @@ TEST(KnownDivergences, RepositoryListGivesNatPortChoiceToThePortEntriesOnly) {
   };
   EXPECT_EQ(ids("linux-netfilter", "linux"),
             (std::vector<std::string>{"linux-snat-port-choice",
-                                      "linux-dnat-clash-source-port-choice"}));
+                                      "linux-dnat-clash-source-port-choice",
+                                      "linux-snat-icmp-id-choice"}));
   EXPECT_EQ(ids("kernel-ovs", "linux"),
             (std::vector<std::string>{"kernel-ovs-snat-port-choice",
-                                      "kernel-ovs-dnat-clash-source-port-choice"}));
+                                      "kernel-ovs-dnat-clash-source-port-choice",
+                                      "kernel-ovs-snat-icmp-id-choice"}));
   EXPECT_EQ(ids("ovs-userspace", "ovs-userspace"),
             (std::vector<std::string>{"ovs-userspace-recycled-nat-tuple-still-taken"}));
   EXPECT_TRUE(ids("builtin", "linux").empty());

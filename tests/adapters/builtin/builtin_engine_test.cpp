@@ -4,6 +4,7 @@
 #include "adapters/builtin/builtin_engine.h"
 
 #include "reference/flow/flow_datapath.h"
+#include "reference/packet/packet_parser.h"
 #include "tests/adapters/builtin/harness.h"
 
 namespace ctc::builtin_test {
@@ -121,6 +122,69 @@ TEST(BuiltinEngine, ZoneLimitDropsOnLinuxAndLeavesNewOnOvs) {
     engine.process(1, later, Duration::seconds(100).ns, r);
     EXPECT_EQ(r.outputs.size(), 1u);
     EXPECT_EQ(engine.conntrack().dump(Duration::seconds(100).ns).size(), 1u);
+  }
+}
+
+// Two hosts ping one server with echo identifier 40002 through one SNAT
+// address. Linux (nf_nat_l4proto_unique_tuple()) moves the second to 40003
+// in the oracle's walk; OVS 3.1 (nat_get_unique_tuple(), TCP/UDP only) finds
+// the tuple exhausted and forwards it +new, untranslated, uncommitted.
+TEST(BuiltinEngine, IcmpIdClashThroughSnatPerProfile) {
+  for (const Profile* profile : kProfiles) {
+    SCOPED_TRACE(profile->name);
+    const bool is_linux = profile->name == "linux";
+    BuiltinEngine engine(*profile, program(kSnat));
+    BatchResult r;
+    engine.process(1, frame_of(echo(1, kA, kB, 40002)), 0, r);
+    engine.process(1, frame_of(echo(1, kC, kB, 40002)), 0, r);
+    // The classification is the state the +new flow matched; the NAT bits
+    // come later, from its commit.
+    ASSERT_EQ(r.classification.size(), 2u);
+    EXPECT_EQ(r.classification[0], S("+trk+new"));
+    EXPECT_EQ(r.classification[1], S("+trk+new"));
+    ASSERT_EQ(r.outputs.size(), 2u);
+    EXPECT_EQ(r.outputs[1].port, 2);
+    auto out = parse_frame(r.frame(r.outputs[1]));
+    ASSERT_TRUE(out.ok());
+    EXPECT_TRUE(out->l4_checksum_ok);
+    EXPECT_EQ(out->ip->src, is_linux ? kPublic : kC);
+    EXPECT_EQ(out->icmp()->identifier(), is_linux ? 40003 : 40002);
+    const auto rows = engine.conntrack().dump(0);
+    ASSERT_EQ(rows.size(), is_linux ? 2u : 1u);
+    if (is_linux) {
+      EXPECT_EQ(rows[1].original.icmp_id, 40002);
+      EXPECT_EQ(rows[1].reply.icmp_id, 40003);
+    }
+  }
+}
+
+// Linux deletes an unreplied DNAT connection on a RST from its client, but
+// that RST still leaves translated, through the +new flow's commit (kernel
+// OVS skb_nfct_cached(); nftables nf_nat_inet_fn()); OVS keeps the
+// connection and reports the RST +est.
+TEST(BuiltinEngine, RstBeforeReplyThroughDnatPerProfile) {
+  const std::string flows =
+      "table=0,ip,actions=ct(table=1,zone=0,nat)\n"
+      "table=1,ip,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=0,nat(dst=192.0.2.77)),output:2\n"
+      "table=1,in_port=1,ct_state=+trk+est,actions=output:2\n"
+      "table=1,ct_state=+trk+inv,actions=output:3\n"
+      "table=1,priority=0,actions=drop\n";
+  const IpAddress backend = IpAddress::v4(192, 0, 2, 77);
+  for (const Profile* profile : kProfiles) {
+    SCOPED_TRACE(profile->name);
+    const bool is_linux = profile->name == "linux";
+    BuiltinEngine engine(*profile, program(flows));
+    BatchResult r;
+    engine.process(1, frame_of(tcp(1, kA, 40000, kPublic, 53, kSyn, 2147483647u)), 0, r);
+    engine.process(1, frame_of(tcp(1, kA, 40000, kPublic, 53, kRst | kAck, 2147483647u, 0)), 0, r);
+    ASSERT_EQ(r.classification.size(), 2u);
+    EXPECT_EQ(r.classification[1], is_linux ? S("+trk+new") : S("+trk+est+dnat"));
+    ASSERT_EQ(r.outputs.size(), 2u);
+    EXPECT_EQ(r.outputs[1].port, 2);
+    auto out = parse_frame(r.frame(r.outputs[1]));
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(out->ip->dst, backend);
+    EXPECT_EQ(engine.conntrack().dump(0).size(), is_linux ? 0u : 1u);
   }
 }
 

@@ -587,6 +587,119 @@ TEST_P(ConntrackTest, SecondEchoRequestThroughSnatWithPlainNatIsUntranslatedOnLi
   EXPECT_EQ(last_.ip->src, is_linux() ? kClient : kPublic);
 }
 
+// Linux deletes an unreplied connection on a RST (nf_conntrack_tcp_packet():
+// "If only reply is a RST ... delete the conntrack immediately",
+// nf_ct_kill_acct()) but the RST keeps its reference to it: a later ct() on
+// the same packet in the same zone still finds it and translates with its
+// DNAT (kernel OVS skb_nfct_cached(); nftables nf_nat_inet_fn()). OVS
+// userspace keeps the connection; its RST is +est and translated at once.
+TEST_P(ConntrackTest, RstBeforeReplyIsStillNattedByItsLaterCtActions) {
+  const IpAddress vip = IpAddress::v4(198, 51, 100, 11), backend = IpAddress::v4(192, 0, 2, 77);
+  const NatRange range{.kind = NatRange::Kind::kDst, .min_addr = backend, .max_addr = backend};
+  const CtRequest lookup{.nat = true};
+  const CtRequest commit_nat{.commit = true, .nat = true, .nat_range = range};
+  Packet syn = tcp(kClient, 40000, vip, 53, kSyn, 2147483647u);
+  PacketCtMetadata syn_md;
+  ct_.execute(syn, lookup, now_, syn_md);
+  ct_.execute(syn, commit_nat, now_, syn_md);
+  ASSERT_EQ(syn_md.state, is_linux() ? S(kTrk | kNew | kSnat | kDnat) : S(kTrk | kNew | kDnat));
+
+  Packet rst = tcp(kClient, 40000, vip, 53, kRst | kAck, 2147483647u, 0);
+  PacketCtMetadata md;
+  ct_.execute(rst, lookup, now_, md);
+  if (is_linux()) {
+    // IP_CT_NEW: a plain `nat` leaves it untranslated; the entry is gone.
+    EXPECT_EQ(md.state, S(kTrk | kNew));
+    EXPECT_EQ(rst.ip->dst, vip);
+    EXPECT_TRUE(ct_.dump(now_).empty());
+    // The commit with the range (the +new flow) translates it with the
+    // deleted connection's binding, and commits nothing.
+    ct_.execute(rst, commit_nat, now_, md);
+    EXPECT_EQ(md.state, S(kTrk | kNew | kSnat | kDnat));
+    EXPECT_EQ(md.invalid_reason, InvalidReason::kNone);
+    EXPECT_EQ(rst.ip->dst, backend);
+    EXPECT_EQ(rst.tcp()->dst_port, 53);
+    EXPECT_TRUE(ct_.dump(now_).empty());
+  } else {
+    EXPECT_EQ(md.state, S(kTrk | kEst | kDnat));
+    EXPECT_EQ(rst.ip->dst, backend);
+    EXPECT_EQ(ct_.dump(now_).size(), 1u);
+  }
+  // A new packet of the same tuple no longer finds the connection on Linux:
+  // a RST cannot open one.
+  if (is_linux()) {
+    EXPECT_EQ(run(tcp(kClient, 40000, vip, 53, kRst | kAck, 2147483647u, 0), lookup), S(kTrk | kInv));
+    EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kTcpNoSynFirst);
+  }
+}
+
+// Two hosts ping one server with the same echo identifier through one SNAT
+// address. Linux moves the second query's identifier (nf_nat_core.c
+// nf_nat_l4proto_unique_tuple(), case IPPROTO_ICMP: 0-65535; the oracle takes
+// the next free one up from the original, the kernel a random one); the
+// reply comes back to the moved identifier and leaves with the original one.
+// OVS 3.1 remaps only TCP/UDP ports (nat_get_unique_tuple(): pat_proto): the
+// tuple is exhausted, the request goes on +new, untranslated, uncommitted.
+TEST_P(ConntrackTest, SnatIcmpIdClashMovesTheIdOnLinuxExhaustsOnOvs) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic};
+  const CtRequest r{.commit = true, .nat = true, .nat_range = range};
+  ASSERT_EQ(run(echo_request(kClient, kServer, 40002), r), S(kTrk | kNew | kSnat));
+  EXPECT_EQ(last_.icmp()->identifier(), 40002);
+  const CtState second = run(echo_request(kRouter, kServer, 40002), r);
+  if (!is_linux()) {
+    EXPECT_EQ(second, S(kTrk | kNew));
+    EXPECT_EQ(last_md_.invalid_reason, InvalidReason::kNatExhausted);
+    EXPECT_FALSE(last_md_.drop_packet);
+    EXPECT_EQ(last_.ip->src, kRouter);
+    EXPECT_EQ(last_.icmp()->identifier(), 40002);
+    EXPECT_EQ(ct_.dump(now_).size(), 1u);
+    return;
+  }
+  EXPECT_EQ(second, S(kTrk | kNew | kSnat));
+  EXPECT_FALSE(last_md_.drop_packet);
+  EXPECT_EQ(last_.ip->src, kPublic);
+  EXPECT_EQ(last_.icmp()->identifier(), 40003);
+  EXPECT_TRUE(wire(last_).l4_checksum_ok);
+  auto rows = ct_.dump(now_);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].original.src, kRouter);
+  EXPECT_EQ(rows[1].original.icmp_id, 40002);
+  EXPECT_EQ(rows[1].reply.icmp_id, 40003);
+  EXPECT_TRUE(rows[1].snat);
+  // The server's reply to the moved identifier reaches the second host with its own.
+  EXPECT_EQ(run(wire(echo_reply(kServer, kPublic, 40003)), CtRequest{.nat = true}),
+            S(kTrk | kEst | kRpl | kDnat));
+  EXPECT_EQ(last_.ip->dst, kRouter);
+  EXPECT_EQ(last_.icmp()->identifier(), 40002);
+  // An ICMP error quoting the translated query is related to it; its quote
+  // gets the original address and identifier back.
+  Packet query = echo_request(kPublic, kServer, 40003);
+  Packet error = PacketBuilder().ip(kServer, kPublic).icmp_error(3, 3, wire(query)).packet();
+  EXPECT_EQ(run(wire(error), CtRequest{.nat = true}), S(kTrk | kRel | kRpl | kDnat));
+  EXPECT_EQ(last_.ip->dst, kRouter);
+  auto quoted = parse_quoted_packet(wire(last_));
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(quoted->ip->src, kRouter);
+  EXPECT_EQ(quoted->icmp()->identifier(), 40002);
+  // The identifier walk wraps: 65535 taken goes on at 0.
+  run(echo_request(kClient, kServer, 65535), r);
+  run(echo_request(kRouter, kServer, 65535), r);
+  EXPECT_EQ(last_.icmp()->identifier(), 0);
+}
+
+// A NAT port range does not constrain an ICMP query's identifier (nftables
+// applies proto ranges to TCP/UDP only; OVS remaps no ICMP ids): a free
+// identifier stays as it is in both profiles.
+TEST_P(ConntrackTest, IcmpQueryKeepsItsIdUnderANatPortRange) {
+  const NatRange range{.kind = NatRange::Kind::kSrc, .min_addr = kPublic, .max_addr = kPublic,
+                       .min_port = 1024, .max_port = 1024};
+  EXPECT_EQ(run(echo_request(kClient, kServer, 40000),
+                CtRequest{.commit = true, .nat = true, .nat_range = range}),
+            S(kTrk | kNew | kSnat));
+  EXPECT_EQ(last_.ip->src, kPublic);
+  EXPECT_EQ(last_.icmp()->identifier(), 40000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, ConntrackTest,
                          ::testing::Values(&linux_profile(), &ovs_userspace_profile()),
                          [](const auto& info) {
