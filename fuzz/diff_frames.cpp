@@ -1,8 +1,5 @@
 #include "fuzz/diff_frames.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <utility>
 
 #include "reference/packet/packet_builder.h"
@@ -81,9 +78,7 @@ std::optional<Packet> error_packet(const Op& op, const PipelineSpec& spec,
                                    std::span<const SentFrame> history) {
   if (history.empty()) return std::nullopt;
   const SentFrame& sent = history[history.size() - 1 - op.quote_back % history.size()];
-  if (!sent.injected) sent.injected = build_packet(*sent.op, spec, history.first(sent.earlier));
-  if (!sent.injected) return std::nullopt;  // cannot happen: it was sent
-  Packet quoted = *sent.injected;
+  Packet quoted = sent.injected;
   if (op.quote_output && !sent.emitted.empty()) {
     auto emitted = parse_frame(sent.emitted);
     if (emitted.ok()) quoted = std::move(emitted).value();
@@ -122,31 +117,6 @@ std::optional<Packet> build_packet(const Op& op, const PipelineSpec& spec,
     case OpKind::kIcmpError: return error_packet(op, spec, history);
     default: return std::nullopt;
   }
-}
-
-size_t FrameCache::KeyHash::operator()(const Key& k) const {
-  // FNV-1a, 8 bytes at a time.
-  static_assert(std::tuple_size_v<Key> % 8 == 0);
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (size_t at = 0; at < k.size(); at += 8) {
-    uint64_t word = 0;
-    std::memcpy(&word, k.data() + at, 8);
-    h = (h ^ word) * 0x100000001b3ULL;
-  }
-  return static_cast<size_t>(h ^ h >> 29);
-}
-
-std::span<const uint8_t> FrameCache::frame(const Header& header, const PipelineSpec& spec,
-                                           const Op& op) {
-  if (op.kind == OpKind::kIcmpError) std::abort();  // quotes the run's history: not cacheable
-  Key key;
-  const auto record = encode_op(op);
-  std::copy(record.begin(), record.end(), key.begin());
-  const uint32_t bits = header_bits(header);
-  std::memcpy(key.data() + kOpSize, &bits, 4);
-  auto [it, added] = frames_.try_emplace(key);
-  if (added) it->second = serialize_frame(*build_packet(op, spec, {}));
-  return it->second;
 }
 
 }  // namespace ctc::fuzz

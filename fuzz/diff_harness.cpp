@@ -92,30 +92,19 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
   }
   if (!ref_load.ok()) return std::nullopt;  // both refuse the program: nothing to compare
 
-  frames_.start_run();
   std::vector<SentFrame> history;
   history.reserve(input.ops.size());
   size_t step = 0;
   for (const Op& op : input.ops) {
     if (op.injects()) {
-      // ICMP errors quote this run's frames, so only they are built here.
-      std::vector<uint8_t> error_frame;
-      std::span<const uint8_t> frame;
-      if (op.kind == OpKind::kIcmpError) {
-        std::optional<Packet> packet = build_packet(op, spec, history);
-        if (!packet) continue;
-        error_frame = serialize_frame(*packet);
-        frame = error_frame;
-      } else {
-        frame = frames_.frame(input.header, spec, op);
-      }
+      std::optional<Packet> packet = build_packet(op, spec, history);
+      if (!packet) continue;
+      const std::vector<uint8_t> frame = serialize_frame(*packet);
       const Port port{static_cast<uint16_t>(op.to_port2 ? 2 : 1)};
       if (record != nullptr) {
         std::ostringstream source;
-        source << *build_packet(op, spec, history);
-        record_step(record, InjectStep{.port = port,
-                                       .frame = std::vector<uint8_t>(frame.begin(), frame.end()),
-                                       .source = source.str()});
+        source << *packet;
+        record_step(record, InjectStep{.port = port, .frame = frame, .source = source.str()});
       }
       auto ref = reference_->inject(port, frame);
       auto sut = sut_->inject(port, frame);
@@ -146,7 +135,7 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
         return DiffDivergence{step, "classification", describe_classification(ref->classification),
                               describe_classification(sut->classification)};
       }
-      SentFrame sent{.op = &op, .earlier = history.size()};
+      SentFrame sent{.injected = std::move(*packet)};
       if (!ref->outputs.empty()) sent.emitted = std::move(ref->outputs.front().bytes);
       history.push_back(std::move(sent));
     } else if (op.kind == OpKind::kAdvance) {

@@ -14,7 +14,6 @@
 
 #include "adapters/adapter.h"
 #include "adapters/registry.h"
-#include "fuzz/diff_frames.h"
 #include "fuzz/diff_input.h"
 #include "reference/scenario/scenario.h"
 
@@ -57,7 +56,6 @@ class DiffHarness {
   const std::string& flows_for(const Header& header, const PipelineSpec& spec);
 
   std::unordered_map<uint32_t, std::string> flows_;  // by header_bits()
-  FrameCache frames_;
 
   std::function<void(const Scenario&)> checkpoint_;
   std::unique_ptr<Adapter> reference_;

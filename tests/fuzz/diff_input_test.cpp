@@ -8,10 +8,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "fuzz/diff_frames.h"
 #include "fuzz/diff_harness.h"
 #include "fuzz/diff_mutator.h"
-#include "reference/packet/packet_builder.h"
 
 namespace ctc::fuzz {
 namespace {
@@ -104,74 +102,6 @@ TEST(DiffMutator, CrossOverKeepsTheFirstPipeline) {
     EXPECT_EQ(x.header.pipeline, PipelineKind::kDnatBalancer);
     EXPECT_LE(x.ops.size(), 6u);
   }
-}
-
-TEST(FrameCache, GivesTheBuiltFrameAndBuildsItOnce) {
-  Header header;
-  header.pipeline = PipelineKind::kSnatGateway;
-  const PipelineSpec spec = pipeline_spec(header);
-  const Op syn{.kind = OpKind::kTcp, .src = 0, .dst = 2, .sport = 0, .dport = 2, .payload = 3,
-               .flags = tcp_flag::kSyn, .seq = 1000, .window = 512};
-  const std::vector<uint8_t> built = serialize_frame(*build_packet(syn, spec, {}));
-  FrameCache cache;
-  const std::span<const uint8_t> first = cache.frame(header, spec, syn);
-  EXPECT_EQ(std::vector<uint8_t>(first.begin(), first.end()), built);
-  EXPECT_EQ(cache.frame(header, spec, syn).data(), first.data());  // not built again
-  EXPECT_EQ(cache.size(), 1u);
-
-  // The same op under another header is another frame (here: IPv6 NAT address).
-  Header other = header;
-  other.nat_address = 2;
-  Op v6 = syn;
-  v6.ipv6 = true;
-  const std::span<const uint8_t> under_other = cache.frame(other, pipeline_spec(other), v6);
-  EXPECT_EQ(std::vector<uint8_t>(under_other.begin(), under_other.end()),
-            serialize_frame(*build_packet(v6, pipeline_spec(other), {})));
-  EXPECT_EQ(cache.size(), 2u);
-}
-
-TEST(FrameCache, EmptiesOnlyWhenFullAtTheStartOfARun) {
-  const Header header;
-  const PipelineSpec spec = pipeline_spec(header);
-  FrameCache cache(2);
-  cache.frame(header, spec, Op{.kind = OpKind::kUdp, .sport = 1});
-  cache.start_run();
-  EXPECT_EQ(cache.size(), 1u);
-  cache.frame(header, spec, Op{.kind = OpKind::kUdp, .sport = 2});
-  cache.frame(header, spec, Op{.kind = OpKind::kUdp, .sport = 3});
-  EXPECT_EQ(cache.size(), 3u);  // never emptied mid-run: earlier frames stay valid
-  cache.start_run();
-  EXPECT_EQ(cache.size(), 0u);
-}
-
-// An ICMP error quoting an earlier frame builds that frame's packet on
-// demand, from its op and its own history: the same bytes as when the
-// packet is kept from the start, also for an error quoting an error.
-TEST(DiffFrames, QuotedPacketsAreRebuiltExactly) {
-  const Header header;
-  const PipelineSpec spec = pipeline_spec(header);
-  const std::vector<Op> ops = {
-      Op{.kind = OpKind::kTcp, .src = 0, .dst = 2, .sport = 0, .dport = 2, .payload = 10,
-         .flags = tcp_flag::kSyn, .seq = 7, .window = 100, .wscale = 3, .mss = true},
-      Op{.kind = OpKind::kIcmpError, .src = 4, .dst = 0, .to_quoted_source = true,
-         .error_kind = IcmpErrorKind::kTimeExceeded, .quote_all = true},
-      Op{.kind = OpKind::kIcmpError, .src = 4, .dst = 2, .error_kind = IcmpErrorKind::kUnreachable,
-         .quote_back = 0, .corruption = QuoteCorruption::kSwapAddresses},
-      Op{.kind = OpKind::kIcmpError, .bad_l4_checksum = true, .src = 4, .dst = 2,
-         .quote_back = 2, .corruption = QuoteCorruption::kXorByte, .corrupt_at = 30,
-         .corrupt_with = 0x55}};
-  std::vector<SentFrame> lazy, eager;
-  for (const Op& op : ops) {
-    const auto from_lazy = build_packet(op, spec, lazy);
-    const auto from_eager = build_packet(op, spec, eager);
-    ASSERT_TRUE(from_lazy && from_eager);
-    EXPECT_EQ(serialize_frame(*from_lazy), serialize_frame(*from_eager));
-    lazy.push_back(SentFrame{.op = &op, .earlier = lazy.size()});
-    eager.push_back(SentFrame{.op = &op, .earlier = eager.size(), .injected = *from_eager});
-  }
-  EXPECT_TRUE(lazy[0].injected.has_value());  // quoted, so built
-  EXPECT_TRUE(lazy[1].injected.has_value());
-  EXPECT_FALSE(lazy[3].injected.has_value());  // never quoted
 }
 
 TEST(DiffHarness, UnknownAdapterFallsBackToTheReference) {
