@@ -105,9 +105,9 @@ struct Conntrack::Impl {
   // Linux nf_conntrack_tcp_packet() deletes an unreplied connection on a RST
   // with nf_ct_kill_acct() and returns NF_ACCEPT, and the packet keeps its
   // reference (skb->_nfct). Later ct() actions on that packet in the same
-  // zone still find it (kernel OVS skb_nfct_cached() does not look at
-  // whether the entry is still hashed) and NAT it with its binding, as
-  // nftables' NAT hook does (nf_nat_inet_fn() -> nf_nat_packet()).
+  // zone still find it and NAT it with its binding, as nftables' NAT hook
+  // does (nf_nat_inet_fn() -> nf_nat_packet()); kernel OVS does not (known
+  // divergence kernel-ovs-rst-before-reply-not-translated).
   std::shared_ptr<Connection> unlink(Connection& c) {
     index.erase(ConnKey{c.zone, c.original});
     index.erase(ConnKey{c.zone, c.reply});

@@ -160,7 +160,7 @@ TEST(BuiltinEngine, IcmpIdClashThroughSnatPerProfile) {
 
 // Linux deletes an unreplied DNAT connection on a RST from its client, but
 // that RST still leaves translated, through the +new flow's commit (kernel
-// OVS skb_nfct_cached(); nftables nf_nat_inet_fn()); OVS keeps the
+// nftables nf_nat_inet_fn(); not kernel OVS: a known divergence); OVS keeps the
 // connection and reports the RST +est.
 TEST(BuiltinEngine, RstBeforeReplyThroughDnatPerProfile) {
   const std::string flows =

@@ -591,7 +591,7 @@ TEST_P(ConntrackTest, SecondEchoRequestThroughSnatWithPlainNatIsUntranslatedOnLi
 // "If only reply is a RST ... delete the conntrack immediately",
 // nf_ct_kill_acct()) but the RST keeps its reference to it: a later ct() on
 // the same packet in the same zone still finds it and translates with its
-// DNAT (kernel OVS skb_nfct_cached(); nftables nf_nat_inet_fn()). OVS
+// DNAT (nftables nf_nat_inet_fn(); kernel OVS differs: a known divergence). OVS
 // userspace keeps the connection; its RST is +est and translated at once.
 TEST_P(ConntrackTest, RstBeforeReplyIsStillNattedByItsLaterCtActions) {
   const IpAddress vip = IpAddress::v4(198, 51, 100, 11), backend = IpAddress::v4(192, 0, 2, 77);
