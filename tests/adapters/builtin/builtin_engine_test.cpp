@@ -159,8 +159,8 @@ TEST(BuiltinEngine, IcmpIdClashThroughSnatPerProfile) {
 }
 
 // Linux deletes an unreplied DNAT connection on a RST from its client, but
-// that RST still leaves translated, through the +new flow's commit (kernel
-// nftables nf_nat_inet_fn(); not kernel OVS: a known divergence); OVS keeps the
+// that RST still leaves translated, through the +new flow's commit
+// (nftables nf_nat_inet_fn(); not kernel OVS: a known divergence); OVS keeps the
 // connection and reports the RST +est.
 TEST(BuiltinEngine, RstBeforeReplyThroughDnatPerProfile) {
   const std::string flows =
