@@ -37,9 +37,8 @@ class InstancePool {
     // A fuzzing campaign's corpus holds a few hundred pipelines (one per
     // input header in use); fewer places than that would rebuild on most loads.
     if (entries_.size() >= kCapacity) entries_.clear();
-    Entry& e = entries_[key];
-    e = Entry{program, profile, build(profile, *program)};
-    return {e.instance.get(), true};
+    const auto added = entries_.emplace(key, Entry{program, profile, build(profile, *program)}).first;
+    return {added->second.instance.get(), true};
   }
 
   void clear() { entries_.clear(); }

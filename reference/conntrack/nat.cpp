@@ -1,6 +1,7 @@
 #include "reference/conntrack/nat.h"
 
 #include <algorithm>
+#include <array>
 #include <span>
 
 #include "reference/packet/checksum.h"
@@ -71,21 +72,20 @@ std::optional<QuotedLayout> layout_of(const std::vector<uint8_t>& q) {
   return l;
 }
 
-// Replaces one address (and optionally one port) of the quoted packet,
-// keeping its checksums right where the quoted bytes hold them.
 // Sets the identifier of a quoted ICMP query, fixing the quoted ICMP
 // checksum incrementally; only with the whole 8-byte header quoted (Linux
 // icmp_manip_pkt() makes hdroff + sizeof(struct icmphdr) writable first).
 void rewrite_quoted_icmp_id(std::vector<uint8_t>& q, const QuotedLayout& layout, uint16_t id) {
   if (!is_icmp(layout.protocol) || layout.l4 + 8 > q.size()) return;
   const size_t id_at = layout.l4 + 4;
-  const std::vector<uint8_t> before(q.begin() + static_cast<long>(id_at),
-                                    q.begin() + static_cast<long>(id_at + 2));
+  const std::array<uint8_t, 2> before = {q[id_at], q[id_at + 1]};
   put16(q, id_at, id);
   put16(q, layout.l4 + 2,
         checksum_replace(get16(q, layout.l4 + 2), before, std::span(q).subspan(id_at, 2)));
 }
 
+// Replaces one address (and optionally one port or ICMP identifier) of the
+// quoted packet, keeping its checksums right where the quoted bytes hold them.
 void rewrite_quoted(std::vector<uint8_t>& q, bool source_side, const IpAddress& addr,
                     std::optional<uint16_t> port, std::optional<uint16_t> icmp_id) {
   auto layout = layout_of(q);
