@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/common/result.h"
@@ -72,11 +73,26 @@ class Adapter {
   // (connections, clock) is gone afterwards.
   virtual Status load(const ScenarioSetup& setup) = 0;
   virtual Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) = 0;
+  // The same, into a result the caller keeps from packet to packet, so that
+  // its vectors' storage is reused: loops that inject millions of frames
+  // (fuzz_differential) call this. `out` is overwritten, also on error.
+  // Adapters whose inject() is not dominated by a daemon round trip override it.
+  virtual Status inject_into(Port port, std::span<const uint8_t> frame, InjectResult& out);
   virtual Status advance(Duration duration) = 0;
   virtual Result<std::vector<ConnectionSnapshot>> dump_table() = 0;
   virtual Status flush(std::optional<Zone> zone) = 0;
   // Releases what the adapter started (daemons, namespaces, VMs). Idempotent.
   virtual void shutdown() {}
 };
+
+inline Status Adapter::inject_into(Port port, std::span<const uint8_t> frame, InjectResult& out) {
+  Result<InjectResult> r = inject(port, frame);
+  if (!r.ok()) {
+    out = InjectResult{};
+    return r.error();
+  }
+  out = std::move(r).value();
+  return ok_status();
+}
 
 }  // namespace ctc

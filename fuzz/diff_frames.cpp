@@ -27,7 +27,7 @@ Packet tcp_packet(const Op& op, const PipelineSpec& spec) {
   if (op.wscale <= 14) b.tcp_option(TcpOption::window_scale(op.wscale));
   b.payload_size(op.payload);
   if (op.bad_l4_checksum) b.l4_checksum(kWrongChecksum);
-  return b.packet();
+  return std::move(b).packet();
 }
 
 Packet udp_packet(const Op& op, const PipelineSpec& spec) {
@@ -35,7 +35,7 @@ Packet udp_packet(const Op& op, const PipelineSpec& spec) {
   b.udp(port_number(op.sport), port_number(op.dport));
   b.payload_size(op.payload);
   if (op.bad_l4_checksum) b.l4_checksum(kWrongChecksum);
-  return b.packet();
+  return std::move(b).packet();
 }
 
 Packet echo_packet(const Op& op, const PipelineSpec& spec) {
@@ -49,7 +49,7 @@ Packet echo_packet(const Op& op, const PipelineSpec& spec) {
   b.icmp(type, op.echo_code, uint32_t{op.echo_id} << 16 | op.echo_seq);
   b.payload_size(op.payload);
   if (op.bad_l4_checksum) b.l4_checksum(kWrongChecksum);
-  return b.packet();
+  return std::move(b).packet();
 }
 
 // Type and code on the wire; ICMPv6 has no redirect-for-conntrack or source
@@ -97,7 +97,7 @@ std::optional<Packet> error_packet(const Op& op, const PipelineSpec& spec,
   b.ip(src, dst);
   b.icmp_error(type, code, quoted, quoted_l4);
   if (op.bad_l4_checksum) b.l4_checksum(kWrongChecksum);
-  Packet packet = b.packet();
+  Packet packet = std::move(b).packet();
   if (op.corruption == QuoteCorruption::kXorByte && !packet.payload.empty()) {
     // One wrong byte anywhere in the quote: header fields, lengths, ports.
     packet.payload[op.corrupt_at % packet.payload.size()] ^=

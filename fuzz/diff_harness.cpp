@@ -92,26 +92,32 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
   }
   if (!ref_load.ok()) return std::nullopt;  // both refuse the program: nothing to compare
 
+  const bool quotes = std::any_of(input.ops.begin(), input.ops.end(),
+                                  [](const Op& op) { return op.kind == OpKind::kIcmpError; });
   std::vector<SentFrame> history;
-  history.reserve(input.ops.size());
+  if (quotes) history.reserve(input.ops.size());
   size_t step = 0;
   for (const Op& op : input.ops) {
     if (op.injects()) {
       std::optional<Packet> packet = build_packet(op, spec, history);
       if (!packet) continue;
-      const std::vector<uint8_t> frame = serialize_frame(*packet);
+      std::vector<uint8_t>& frame = frame_;
+      serialize_frame(*packet, frame);
       const Port port{static_cast<uint16_t>(op.to_port2 ? 2 : 1)};
       if (record != nullptr) {
         std::ostringstream source;
         source << *packet;
         record_step(record, InjectStep{.port = port, .frame = frame, .source = source.str()});
       }
-      auto ref = reference_->inject(port, frame);
-      auto sut = sut_->inject(port, frame);
-      if (!ref.ok() || !sut.ok()) {
-        if (ref.ok() != sut.ok()) {
-          return DiffDivergence{step, "error", ref.ok() ? "accepted" : ref.error().message,
-                                sut.ok() ? "accepted" : sut.error().message};
+      InjectResult& ref = ref_result_;
+      InjectResult& sut = sut_result_;
+      const Status ref_status = reference_->inject_into(port, frame, ref);
+      const Status sut_status = sut_->inject_into(port, frame, sut);
+      if (!ref_status.ok() || !sut_status.ok()) {
+        if (ref_status.ok() != sut_status.ok()) {
+          return DiffDivergence{step, "error",
+                                ref_status.ok() ? "accepted" : ref_status.error().message,
+                                sut_status.ok() ? "accepted" : sut_status.error().message};
         }
         // Both refuse the frame alike: the step stays in the recording (with
         // no expectation) and counts, so step numbers match the scenario.
@@ -123,21 +129,23 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
         // saved case reads like a hand-written one.
         InjectExpectation& expect = std::get<InjectStep>(record->steps.back()).expect;
         std::vector<Port> ports;
-        for (const OutputFrame& f : ref->outputs) ports.push_back(f.port);
+        for (const OutputFrame& f : ref.outputs) ports.push_back(f.port);
         expect.output_ports = ports;
-        if (ref->classification) expect.ct_state = ref->classification;
+        if (ref.classification) expect.ct_state = ref.classification;
       }
-      if (ref->outputs != sut->outputs) {
-        return DiffDivergence{step, "outputs", describe_outputs(ref->outputs),
-                              describe_outputs(sut->outputs)};
+      if (ref.outputs != sut.outputs) {
+        return DiffDivergence{step, "outputs", describe_outputs(ref.outputs),
+                              describe_outputs(sut.outputs)};
       }
-      if (sut_caps_.classification && ref->classification != sut->classification) {
-        return DiffDivergence{step, "classification", describe_classification(ref->classification),
-                              describe_classification(sut->classification)};
+      if (sut_caps_.classification && ref.classification != sut.classification) {
+        return DiffDivergence{step, "classification", describe_classification(ref.classification),
+                              describe_classification(sut.classification)};
       }
-      SentFrame sent{.injected = std::move(*packet)};
-      if (!ref->outputs.empty()) sent.emitted = std::move(ref->outputs.front().bytes);
-      history.push_back(std::move(sent));
+      if (quotes) {  // only an ICMP error op reads the history
+        SentFrame sent{.injected = std::move(*packet)};
+        if (!ref.outputs.empty()) sent.emitted = ref.outputs.front().bytes;
+        history.push_back(std::move(sent));
+      }
     } else if (op.kind == OpKind::kAdvance) {
       const Duration d = advance_duration(op, prof);
       record_step(record, AdvanceStep{d});

@@ -58,6 +58,11 @@ class DiffHarness {
   std::unordered_map<uint32_t, std::string> flows_;  // by header_bits()
 
   std::function<void(const Scenario&)> checkpoint_;
+  // The current packet's frame and each side's answer to it, kept so that
+  // their storage is reused from packet to packet.
+  std::vector<uint8_t> frame_;
+  InjectResult ref_result_;
+  InjectResult sut_result_;
   std::unique_ptr<Adapter> reference_;
   std::unique_ptr<Adapter> sut_;
   std::string sut_id_;

@@ -42,18 +42,29 @@ class BuiltinAdapter final : public Adapter {
   }
 
   Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
-    if (!engine_) return internal_error("inject before load");
+    InjectResult out;
+    if (Status s = inject_into(port, frame, out); !s.ok()) return s.error();
+    return out;
+  }
+
+  Status inject_into(Port port, std::span<const uint8_t> frame, InjectResult& out) override {
+    if (!engine_) {
+      out = InjectResult{};
+      return internal_error("inject before load");
+    }
     result_.clear();
     engine_->process(port.value, frame, now_, result_, want_trace_);
-    InjectResult out;
-    out.outputs.reserve(result_.outputs.size());
-    for (const builtin::EngineOutput& o : result_.outputs) {
+    // resize() keeps the frames that stay, and assign() their storage.
+    out.outputs.resize(result_.outputs.size());
+    for (size_t i = 0; i < result_.outputs.size(); ++i) {
+      const builtin::EngineOutput& o = result_.outputs[i];
       const auto bytes = result_.frame(o);
-      out.outputs.push_back(OutputFrame{Port{o.port}, std::vector<uint8_t>(bytes.begin(), bytes.end())});
+      out.outputs[i].port = Port{o.port};
+      out.outputs[i].bytes.assign(bytes.begin(), bytes.end());
     }
     out.classification = result_.classification.empty() ? std::nullopt : result_.classification[0];
     out.trace = std::move(result_.trace);
-    return out;
+    return ok_status();
   }
 
   Status advance(Duration duration) override {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 
 #include "adapters/builtin/pipeline_pkt.h"
 
@@ -21,6 +22,18 @@ struct CompiledMatch {
   U128 value;
 };
 
+// The order a rule's matches are tested in; all must hold, so any order gives
+// the same answer. Cheap fields that tell rules apart come first, dl_type
+// (shared by most rules of a table) last (hot path: rule lookup).
+int match_rank(FlowField field) {
+  switch (field) {
+    case FlowField::kInPort: return 0;
+    case FlowField::kCtState: return 1;
+    case FlowField::kDlType: return 3;
+    default: return 2;
+  }
+}
+
 struct CompiledRule {
   const FlowRule* rule;
   uint32_t first_match;
@@ -35,7 +48,11 @@ struct BuiltinEngine::Impl {
   std::array<std::vector<CompiledRule>, 256> tables;
   std::vector<CompiledMatch> matches;
   FastConntrack ct;
-  std::vector<bool> port_exists;  // empty: every port exists
+  // Ports that exist, as bits; the declared ones are listed so that the next
+  // set_ports() clears just those (hot path: every load sets the ports).
+  bool all_ports_exist = true;
+  std::array<uint64_t, 65536 / 64> port_bits{};
+  std::vector<uint16_t> declared_ports;
 
   // Per-packet state, reused.
   Pkt first;
@@ -53,6 +70,10 @@ struct BuiltinEngine::Impl {
     for (const FlowRule& r : program.rules) {
       CompiledRule c{&r, static_cast<uint32_t>(matches.size()), static_cast<uint32_t>(r.matches.size())};
       for (const FieldMatch& m : r.matches) matches.push_back({m.field, m.mask, m.value & m.mask});
+      std::stable_sort(matches.begin() + c.first_match, matches.end(),
+                       [](const CompiledMatch& a, const CompiledMatch& b) {
+                         return match_rank(a.field) < match_rank(b.field);
+                       });
       tables[r.table].push_back(c);
     }
     for (auto& rules : tables) {
@@ -62,22 +83,34 @@ struct BuiltinEngine::Impl {
     }
   }
 
-  void note(int depth, const std::string& line) {
+  // Callers that compose a line test `trace` first: no string is built untraced.
+  void note(int depth, std::string_view line) {
     if (trace == nullptr) return;
     trace->append(static_cast<size_t>(depth) * 2, ' ');
     *trace += line;
     *trace += '\n';
   }
 
+  bool port_exists(uint16_t port) const {
+    return all_ports_exist || ((port_bits[port >> 6] >> (port & 63)) & 1) != 0;
+  }
+
+  void set_ports(const std::vector<uint16_t>& ports) {
+    for (uint16_t p : declared_ports) port_bits[p >> 6] = 0;
+    declared_ports = ports;
+    all_ports_exist = ports.empty();
+    for (uint16_t p : ports) port_bits[p >> 6] |= uint64_t{1} << (p & 63);
+  }
+
   const FlowRule* lookup(uint8_t table, const Pkt& p) const {
     for (const CompiledRule& r : tables[table]) {
-      bool hit = true;
-      for (uint32_t i = 0; i < r.n_matches && hit; ++i) {
-        const CompiledMatch& m = matches[r.first_match + i];
-        const U128 v = read_field(p, m.field);
-        hit = ((v.lo & m.mask.lo) == m.value.lo) && ((v.hi & m.mask.hi) == m.value.hi);
+      const CompiledMatch* m = matches.data() + r.first_match;
+      const CompiledMatch* const end = m + r.n_matches;
+      for (; m != end; ++m) {
+        const U128 v = read_field(p, m->field);
+        if (((v.lo & m->mask.lo) != m->value.lo) || ((v.hi & m->mask.hi) != m->value.hi)) break;
       }
-      if (hit) return r.rule;
+      if (m == end) return r.rule;
     }
     return nullptr;
   }
@@ -166,7 +199,7 @@ struct BuiltinEngine::Impl {
       if (trace) note(depth, "output:" + std::to_string(port) + " is the input port: skipped");
       return;
     }
-    if (!port_exists.empty() && !port_exists[port]) {
+    if (!port_exists(port)) {
       if (trace) note(depth, "output:" + std::to_string(port) + ": no such port, dropped");
       return;
     }
@@ -188,7 +221,7 @@ struct BuiltinEngine::Impl {
       // ct(table=T) forks: conntrack works on a copy that is recirculated.
       subject = n_pending < kPendingSlots ? &pending[n_pending] : &scratch;
       if (last_use) {
-        std::swap(*subject, p);
+        subject->take(p);
       } else {
         *subject = p;
       }
@@ -207,7 +240,7 @@ struct BuiltinEngine::Impl {
       return false;
     }
     if (a.table) {
-      note(depth, "recirculate to table " + std::to_string(*a.table));
+      if (trace) note(depth, "recirculate to table " + std::to_string(*a.table));
       subject->table = *a.table;
       if (subject != &scratch) ++n_pending;
     }
@@ -246,12 +279,7 @@ BuiltinEngine::BuiltinEngine(const Profile& profile, const FlowProgram& program,
     : impl_(std::make_unique<Impl>(profile, program, fault)) {}
 BuiltinEngine::~BuiltinEngine() = default;
 
-void BuiltinEngine::set_ports(const std::vector<uint16_t>& ports) {
-  impl_->port_exists.clear();
-  if (ports.empty()) return;
-  impl_->port_exists.assign(65536, false);
-  for (uint16_t p : ports) impl_->port_exists[p] = true;
-}
+void BuiltinEngine::set_ports(const std::vector<uint16_t>& ports) { impl_->set_ports(ports); }
 
 void BuiltinEngine::process(uint16_t in_port, std::span<const uint8_t> frame, int64_t now,
                             BatchResult& out, bool want_trace) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -25,6 +26,7 @@ class ConnIndex {
   explicit ConnIndex(Pool pool) : pool_(pool) { rebuild(1024); }
 
   size_t size() const { return count_; }
+  size_t capacity() const { return slots_.size(); }
 
   std::optional<IndexRef> find(const Key& k, uint64_t h) const {
     const uint32_t tag = tag_of(h);
@@ -88,7 +90,8 @@ class ConnIndex {
   }
 
   void clear() {
-    for (Slot& s : slots_) s = Slot{};
+    if (count_ == 0) return;  // every slot is empty already
+    std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Slot));
     count_ = 0;
   }
 

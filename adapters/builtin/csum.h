@@ -29,46 +29,66 @@ inline uint16_t fold(uint64_t s) {
   return static_cast<uint16_t>(s);
 }
 
-// One's-complement sum of `n` bytes as native 64-bit words in a 128-bit
-// accumulator, end-around carry folded into 64 bits. RFC 1071: the sum is
-// byte-order independent, so fold(sum_native) is the big-endian word sum
-// byte-swapped (on little-endian machines); an odd tail byte is the high half
-// of a big-endian word.
-inline uint64_t sum_native(const uint8_t* p, size_t n) {
-  unsigned __int128 acc = 0;
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    uint64_t a, b, c, d;
-    std::memcpy(&a, p + i, 8);
-    std::memcpy(&b, p + i + 8, 8);
-    std::memcpy(&c, p + i + 16, 8);
-    std::memcpy(&d, p + i + 24, 8);
-    acc += a;
-    acc += b;
-    acc += c;
-    acc += d;
+// A 128-bit sum kept as 64 bits plus the count of carries out of them.
+struct WideSum {
+  unsigned long long sum = 0;
+  unsigned long long carries = 0;
+
+  void add(uint64_t v) {
+    sum += v;
+    carries += sum < v;
   }
+  // Four words in one carry chain (add, adc, adc, adc where the compiler has
+  // the builtin): hot path, every tracked packet's checksum is verified.
+  void add4(const uint8_t* p) {
+    unsigned long long w[4];
+    std::memcpy(w, p, sizeof w);
+#if __has_builtin(__builtin_addcll)
+    unsigned long long c;
+    sum = __builtin_addcll(sum, w[0], 0, &c);
+    sum = __builtin_addcll(sum, w[1], c, &c);
+    sum = __builtin_addcll(sum, w[2], c, &c);
+    sum = __builtin_addcll(sum, w[3], c, &c);
+    carries += c;
+#else
+    for (unsigned long long v : w) add(v);
+#endif
+  }
+  // Folded into 64 bits with the end-around carry (2^64 = 1 in one's complement).
+  uint64_t folded() const {
+    uint64_t s = sum + carries;
+    if (s < carries) ++s;
+    return s;
+  }
+};
+
+// One's-complement sum of `n` bytes as native 64-bit words, end-around carry
+// folded into 64 bits. RFC 1071: the sum is byte-order independent, so
+// fold(sum_native) is the big-endian word sum byte-swapped (on little-endian
+// machines); an odd tail byte is the high half of a big-endian word.
+inline uint64_t sum_native(const uint8_t* p, size_t n) {
+  WideSum acc;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) acc.add4(p + i);
   for (; i + 8 <= n; i += 8) {
     uint64_t a;
     std::memcpy(&a, p + i, 8);
-    acc += a;
+    acc.add(a);
   }
   if (i + 4 <= n) {
     uint32_t a;
     std::memcpy(&a, p + i, 4);
-    acc += a;
+    acc.add(a);
     i += 4;
   }
   if (i + 2 <= n) {
     uint16_t a;
     std::memcpy(&a, p + i, 2);
-    acc += a;
+    acc.add(a);
     i += 2;
   }
-  if (i < n) acc += std::endian::native == std::endian::little ? uint64_t{p[i]} : uint64_t{p[i]} << 8;
-  uint64_t s = static_cast<uint64_t>(acc) + static_cast<uint64_t>(acc >> 64);
-  if (s < static_cast<uint64_t>(acc)) ++s;  // end-around carry
-  return s;
+  if (i < n) acc.add(std::endian::native == std::endian::little ? uint64_t{p[i]} : uint64_t{p[i]} << 8);
+  return acc.folded();
 }
 
 // A big-endian 16-bit word as it adds into a native sum.

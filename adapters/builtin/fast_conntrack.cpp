@@ -331,7 +331,7 @@ void FastConntrack::execute_prepared(Frame& f, const CtAction& a, uint16_t zone,
   } else if (is_icmp_proto(k.proto()) && !icmp_may_open(k)) {
     return invalid(md, "ICMP type cannot open", nullptr);
   }
-  start(f, a, zone, k, tcp ? &seg : nullptr, now, md);
+  start(f, a, zone, k, p.hash, tcp ? &seg : nullptr, now, md);
 }
 
 uint64_t FastConntrack::hint(const Frame& f, uint16_t zone) const {
@@ -419,7 +419,7 @@ void FastConntrack::execute_related(Frame& f, const CtAction& a, uint16_t zone, 
   fill(*c, slot, md);
 }
 
-void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key& k,
+void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key& k, uint64_t hash,
                           const Segment* seg, int64_t now, CtMeta& md) {
   md.state = CtState(CtState::kTrk | CtState::kNew);
   md.mark = 0;
@@ -448,7 +448,12 @@ void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key&
     reply = *chosen;
     snat = a.nat_range->kind == NatRange::Kind::kSrc;
     dnat = !snat;
-  } else if (!(reply == orig) && in_use(reply, now)) {
+  }
+  // Reversing or NATing a key as indexed gives a key as indexed: no lookup_key().
+  const uint64_t reply_hash = hash_key(reply);
+  uint8_t unused_dir;
+  if (!(a.nat && a.nat_range) && !(reply == orig) &&
+      lookup_indexed(reply, reply_hash, now, unused_dir) != nullptr) {
     md.state = CtState(CtState::kTrk | CtState::kInv);
     md.reason = "commit conflict";
     return;
@@ -465,8 +470,8 @@ void FastConntrack::start(Frame& f, const CtAction& a, uint16_t zone, const Key&
   Conn& c = conns_[slot];
   c.key[0] = orig;
   c.key[1] = reply;
-  c.hash[0] = hash_key(orig);
-  c.hash[1] = hash_key(reply);
+  c.hash[0] = hash;
+  c.hash[1] = reply_hash;
   c.id = next_id_++;
   c.created = now;
   c.mark = 0;
@@ -530,8 +535,17 @@ void FastConntrack::reap(int64_t now, std::optional<uint16_t> only_zone) {
 void FastConntrack::flush() {
   unlinked_.clear();
   next_unlinked_ = 0;
+  // A few connections in a large index: removing their entries one by one
+  // touches less than clearing every slot (hot path: every load resets).
+  if (live_ * 16 < index_.capacity()) {
+    for (uint32_t slot = 0; slot < conns_.size(); ++slot) {
+      const Conn& c = conns_[slot];
+      if (c.id == 0) continue;
+      index_.erase(c.key[0], c.hash[0], slot);
+      index_.erase(c.key[1], c.hash[1], slot);
+    }
+  }
   index_.clear();
-  for (Conn& c : conns_) c.id = 0;
   conns_.clear();
   free_.clear();
   std::fill(zone_count_.begin(), zone_count_.end(), 0);  // empty without zone limits

@@ -142,8 +142,9 @@ class FastConntrack {
   void fill(const Conn& c, uint32_t slot, CtMeta& md);
   void invalid(CtMeta& md, const char* reason, const Conn* c);
   void execute_related(Frame& f, const CtAction& a, uint16_t zone, int64_t now, CtMeta& md);
-  void start(Frame& f, const CtAction& a, uint16_t zone, const Key& k, const Segment* seg,
-             int64_t now, CtMeta& md);
+  // `k` as indexed and its hash.
+  void start(Frame& f, const CtAction& a, uint16_t zone, const Key& k, uint64_t hash,
+             const Segment* seg, int64_t now, CtMeta& md);
   std::optional<Key> choose_nat(const Key& original, const NatRange& range, int64_t now);
   uint8_t apply_nat(Frame& f, const Conn& c, uint8_t dir, bool related);
   // Profile::nat_lookup_skips_new_packets: a +new packet of a NATed

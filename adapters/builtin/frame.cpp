@@ -287,9 +287,8 @@ void Frame::verify_now() {
   }
   unsigned __int128 sum = sum_native(r, n);
   if (l.l4_kind != L4Kind::kIcmp || l.family == 6) {  // pseudo-header
-    const size_t alen = l.addr_len();
-    sum += sum_native(d + l.src_at(), alen);
-    sum += sum_native(d + l.dst_at(), alen);
+    // The destination address directly follows the source in both IP headers.
+    sum += sum_native(d + l.src_at(), 2 * l.addr_len());
     sum += native_word(static_cast<uint16_t>(n >> 16)) + native_word(static_cast<uint16_t>(n)) +
            native_word(l.protocol);
   }

@@ -82,15 +82,16 @@ U128 ones(unsigned offset, unsigned n_bits) {
   return shl(m, offset);
 }
 
-U128 read_field(const Pkt& p, FlowField field) {
+U128 read_packet_field(const Pkt& p, FlowField field) {
   const Frame& f = p.f;
   const Layout& l = f.l;
   const uint8_t* d = f.data();
   switch (field) {
-    case FlowField::kInPort: return {0, p.in_port};
+    case FlowField::kInPort:
+    case FlowField::kDlType:
+    case FlowField::kCtState: return read_field(p, field);
     case FlowField::kDlSrc: return {0, l.has_eth ? load_be(d + 6, 6) : 0};
     case FlowField::kDlDst: return {0, l.has_eth ? load_be(d, 6) : 0};
-    case FlowField::kDlType: return {0, l.ether_type};
     case FlowField::kDlVlan: return {0, l.has_vlan ? (load16(d + 14) & 0x0fffu) : 0xffffu};
     case FlowField::kNwSrc: return {0, is_v4(f) ? load32(d + l.l3 + 12) : 0};
     case FlowField::kNwDst: return {0, is_v4(f) ? load32(d + l.l3 + 16) : 0};
@@ -105,7 +106,6 @@ U128 read_field(const Pkt& p, FlowField field) {
     case FlowField::kIcmpType: return {0, l.l4_kind == L4Kind::kIcmp ? d[l.l4] : 0u};
     case FlowField::kIcmpCode: return {0, l.l4_kind == L4Kind::kIcmp ? d[l.l4 + 1] : 0u};
     case FlowField::kTcpFlags: return {0, l.l4_kind == L4Kind::kTcp ? d[l.l4 + 13] : 0u};
-    case FlowField::kCtState: return {0, p.ct_visible ? p.ct.state.bits() : 0u};
     case FlowField::kCtZone: return {0, p.ct_visible ? p.ct.zone : 0u};
     case FlowField::kCtMark: return {0, p.ct_visible ? p.ct.mark : 0u};
     case FlowField::kCtLabel: return p.ct_visible ? U128{p.ct.label.hi, p.ct.label.lo} : U128{};

@@ -40,14 +40,26 @@ class ReferenceAdapter final : public Adapter {
   }
 
   Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
-    if (!datapath_) return internal_error("inject before load");
-    DatapathResult r = datapath_->process(port.value, frame, now_, want_trace_);
     InjectResult out;
-    out.outputs.reserve(r.outputs.size());
-    for (DatapathOutput& o : r.outputs) out.outputs.push_back(OutputFrame{Port{o.port}, std::move(o.frame)});
+    if (Status s = inject_into(port, frame, out); !s.ok()) return s.error();
+    return out;
+  }
+
+  Status inject_into(Port port, std::span<const uint8_t> frame, InjectResult& out) override {
+    if (!datapath_) {
+      out = InjectResult{};
+      return internal_error("inject before load");
+    }
+    DatapathResult& r = result_;
+    datapath_->process(port.value, frame, now_, r, want_trace_);
+    out.outputs.resize(r.outputs.size());
+    for (size_t i = 0; i < r.outputs.size(); ++i) {
+      out.outputs[i].port = Port{r.outputs[i].port};
+      out.outputs[i].bytes = std::move(r.outputs[i].frame);
+    }
     out.classification = r.classification;
     out.trace = std::move(r.trace);
-    return out;
+    return ok_status();
   }
 
   Status advance(Duration duration) override {
@@ -76,6 +88,7 @@ class ReferenceAdapter final : public Adapter {
   bool want_trace_ = true;
   InstancePool<FlowDatapath> datapaths_;
   FlowDatapath* datapath_ = nullptr;  // the loaded one, owned by datapaths_
+  DatapathResult result_;  // kept so that its storage is reused from packet to packet
   Timestamp now_;
 };
 

@@ -90,10 +90,9 @@ struct Conntrack::Impl {
   std::unordered_map<uint16_t, size_t> zone_limits;
   uint64_t next_id = 1;
 
-  explicit Impl(const Profile* p) : profile(p), tcp_factory(make_tcp_tracker_factory(*p)) {
-    connections.reserve(1024);
-    index.reserve(2048);
-  }
+  // No reserve(): clear() wipes the whole bucket array, so flush() and reset()
+  // cost what the table has grown to, not a fixed large size.
+  explicit Impl(const Profile* p) : profile(p), tcp_factory(make_tcp_tracker_factory(*p)) {}
 
   void erase(Connection& c) {
     index.erase(ConnKey{c.zone, c.original});

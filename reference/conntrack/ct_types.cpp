@@ -1,5 +1,6 @@
 #include "reference/conntrack/ct_types.h"
 
+#include <cstring>
 #include <ostream>
 #include <sstream>
 
@@ -18,13 +19,19 @@ constexpr FlagName kFlagNames[] = {
     {CtState::kSnat, "snat"}, {CtState::kDnat, "dnat"},
 };
 
-uint64_t mix(uint64_t h, uint64_t v) {
-  // 64-bit mixing (splitmix64 finaliser) over each field.
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+// Tuple hashing: one multiply per 64-bit word, then the splitmix64
+// finaliser so that every input bit reaches the low bits buckets use.
+uint64_t absorb(uint64_t h, uint64_t word) {
+  h = (h ^ word) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 32);
+}
+
+uint64_t finish(uint64_t h) {
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ull;
   h ^= h >> 27;
-  return h;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
 }
 
 }  // namespace
@@ -147,20 +154,22 @@ std::string Tuple::to_string() const {
 }
 
 size_t TupleHash::operator()(const Tuple& t) const noexcept {
+  // Hot path (every conntrack table lookup): the addresses as whole words,
+  // not byte by byte; their byte order does not matter to a hash.
+  auto word = [](const IpAddress& a, size_t offset) {
+    uint64_t w = 0;
+    std::memcpy(&w, a.bytes.data() + offset, sizeof w);
+    return w;
+  };
   uint64_t h = 0;
-  for (size_t i = 0; i < 16; i += 8) {
-    uint64_t a = 0, b = 0;
-    for (size_t j = 0; j < 8; ++j) {
-      a = a << 8 | t.src.bytes[i + j];
-      b = b << 8 | t.dst.bytes[i + j];
-    }
-    h = mix(h, a);
-    h = mix(h, b);
-  }
-  h = mix(h, (uint64_t{t.protocol} << 56) | (uint64_t{t.src_port} << 40) |
-                 (uint64_t{t.dst_port} << 24) | (uint64_t{t.icmp_id} << 8) | t.icmp_type);
-  h = mix(h, (uint64_t{t.icmp_code} << 8) | static_cast<uint64_t>(t.src.family));
-  return static_cast<size_t>(h);
+  h = absorb(h, word(t.src, 0));
+  h = absorb(h, word(t.src, 8));
+  h = absorb(h, word(t.dst, 0));
+  h = absorb(h, word(t.dst, 8));
+  h = absorb(h, (uint64_t{t.protocol} << 56) | (uint64_t{t.src_port} << 40) |
+                    (uint64_t{t.dst_port} << 24) | (uint64_t{t.icmp_id} << 8) | t.icmp_type);
+  h = absorb(h, (uint64_t{t.icmp_code} << 8) | static_cast<uint64_t>(t.src.family));
+  return static_cast<size_t>(finish(h));
 }
 
 std::ostream& operator<<(std::ostream& os, const Zone& z) { return os << "zone=" << z.value; }

@@ -1,7 +1,6 @@
 #include "reference/flow/flow_datapath.h"
 
 #include <algorithm>
-#include <map>
 #include <sstream>
 
 #include "reference/flow/pipeline_packet.h"
@@ -33,7 +32,6 @@ Packet parse_for_pipeline(std::span<const uint8_t> frame) {
 struct Recirculation {
   PipelinePacket packet;
   uint8_t table = 0;
-  int depth = 0;
 };
 
 }  // namespace
@@ -41,8 +39,8 @@ struct Recirculation {
 struct FlowDatapath::Impl {
   const Profile& profile;
   FlowProgram program;
-  // Per table, rules by descending priority (file order among equals).
-  std::map<uint8_t, std::vector<const FlowRule*>> tables;
+  // Indexed by table id: its rules by descending priority (file order among equals).
+  std::vector<std::vector<const FlowRule*>> tables;
   Conntrack conntrack;
   std::vector<uint16_t> ports;
 
@@ -51,29 +49,39 @@ struct FlowDatapath::Impl {
   DatapathResult* result = nullptr;
   std::ostringstream trace;
   bool tracing = false;
-  // Recirculations queued by this packet's ct(table=) actions, run in order
-  // from `next_pending`; kept between packets so its storage is reused.
-  std::vector<Recirculation> pending;
+  // Recirculations queued by this packet's ct(table=) actions: slots
+  // [next_pending, n_pending) run in order. ct() tracks the packet in its slot
+  // so that it is not moved again, and a slot stays put while later ones are
+  // added (hence the unique_ptr). Slots are kept between packets so that their
+  // storage is reused; only those this packet filled are read.
+  std::vector<std::unique_ptr<Recirculation>> slots;
+  size_t n_pending = 0;
   size_t next_pending = 0;
 
   Impl(const Profile& p, FlowProgram prog)
       : profile(p), program(std::move(prog)), conntrack(ConntrackOptions{&p}) {
-    for (const FlowRule& r : program.rules) tables[r.table].push_back(&r);
-    for (auto& [table, rules] : tables) {
+    for (const FlowRule& r : program.rules) {
+      if (r.table >= tables.size()) tables.resize(size_t{r.table} + 1);
+      tables[r.table].push_back(&r);
+    }
+    for (auto& rules : tables) {
       std::stable_sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
         return a->priority > b->priority;
       });
     }
   }
 
+  static bool matches(const FlowRule& rule, const PipelinePacket& p) {
+    for (const FieldMatch& m : rule.matches) {
+      if ((read_field(p, m.field) & m.mask) != m.value) return false;
+    }
+    return true;
+  }
+
   const FlowRule* lookup(uint8_t table, const PipelinePacket& p) const {
-    auto it = tables.find(table);
-    if (it == tables.end()) return nullptr;
-    for (const FlowRule* rule : it->second) {
-      const bool hit = std::all_of(rule->matches.begin(), rule->matches.end(), [&](const FieldMatch& m) {
-        return (read_field(p, m.field) & m.mask) == m.value;
-      });
-      if (hit) return rule;
+    if (table >= tables.size()) return nullptr;
+    for (const FlowRule* rule : tables[table]) {
+      if (matches(*rule, p)) return rule;
     }
     return nullptr;
   }
@@ -186,7 +194,7 @@ struct FlowDatapath::Impl {
     result->outputs.push_back(DatapathOutput{port, p.frame()});
   }
 
-  bool run_ct(PipelinePacket& p, const CtAction& ct, int depth, bool last) {
+  CtRequest ct_request(const PipelinePacket& p, const CtAction& ct) const {
     CtRequest request;
     request.zone = Zone{ct.zone};
     if (ct.zone_source) {
@@ -202,11 +210,42 @@ struct FlowDatapath::Impl {
     request.mark_mask = ct.mark_mask;
     request.set_label = ct.set_label;
     request.label_mask = ct.label_mask;
+    return request;
+  }
 
+  // The slot the next ct(table=) fills; it is queued only once n_pending counts it.
+  Recirculation& free_slot() {
+    if (n_pending == slots.size()) slots.push_back(std::make_unique<Recirculation>());
+    return *slots[n_pending];
+  }
+
+  bool run_ct(PipelinePacket& p, const CtAction& ct, int depth, bool last) {
+    const CtRequest request = ct_request(p, ct);
+    if (!ct.table) {
+      if (!track(p, request, depth)) return false;
+      p.ct_visible = false;
+      return true;
+    }
     // ct(table=T) forks: conntrack works on a copy that is recirculated, the
     // current action list goes on with the packet untouched and untracked.
-    PipelinePacket copy;
-    PipelinePacket& subject = ct.table && !last ? (copy = p) : p;
+    // When nothing reads `p` afterwards the packet itself is recirculated
+    // instead of a copy (the copy is what costs, the behaviour is the same).
+    Recirculation& r = free_slot();
+    if (last) {
+      r.packet = std::move(p);
+    } else {
+      r.packet = p;
+    }
+    r.table = *ct.table;
+    if (!track(r.packet, request, depth)) return false;
+    if (tracing) note(depth, "recirculate to table " + std::to_string(*ct.table));
+    ++n_pending;
+    p.ct_visible = false;
+    return true;
+  }
+
+  // Runs conntrack on `subject`; false when the ct() action drops the packet.
+  bool track(PipelinePacket& subject, const CtRequest& request, int depth) {
     const bool was_modified = subject.modified;
     conntrack.execute(subject.packet, request, now, subject.ct);
     // NAT rewrites the Packet model; mark the frame for rebuilding then.
@@ -227,13 +266,6 @@ struct FlowDatapath::Impl {
       note(depth, "ct() failed: packet dropped");
       return false;
     }
-    if (ct.table) {
-      if (tracing) note(depth, "recirculate to table " + std::to_string(*ct.table));
-      pending.push_back(Recirculation{std::move(subject), *ct.table, 0});
-      p.ct_visible = false;
-    } else {
-      p.ct_visible = false;
-    }
     return true;
   }
 
@@ -252,27 +284,33 @@ Conntrack& FlowDatapath::conntrack() { return impl_->conntrack; }
 
 DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> frame,
                                      Timestamp now, bool want_trace) {
-  Impl& d = *impl_;
   DatapathResult result;
+  process(in_port, frame, now, result, want_trace);
+  return result;
+}
+
+void FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> frame, Timestamp now,
+                           DatapathResult& result, bool want_trace) {
+  Impl& d = *impl_;
+  result.outputs.clear();
+  result.classification.reset();
+  result.trace.clear();
   d.result = &result;
   d.now = now;
   d.tracing = want_trace;
   if (want_trace) d.trace.str("");
-  d.pending.clear();
+  d.n_pending = 0;
   d.next_pending = 0;
 
-  PipelinePacket first;
-  first.raw = frame;
-  first.packet = parse_for_pipeline(frame);
-  first.in_port = in_port;
+  PipelinePacket first{.packet = parse_for_pipeline(frame), .raw = frame, .in_port = in_port};
   if (want_trace) d.note(0, "in_port " + std::to_string(in_port));
   d.current_table_ = 0;
   d.run_table(first, 0, 0, true);
 
   // Recirculations run after the pass that caused them, in order.
   int recirculations = 0;
-  while (d.next_pending < d.pending.size()) {
-    Recirculation next = std::move(d.pending[d.next_pending++]);
+  while (d.next_pending < d.n_pending) {
+    Recirculation& next = *d.slots[d.next_pending++];
     if (++recirculations > kMaxRecirculations) {
       d.note(0, "recirculation limit reached: dropped");
       break;
@@ -287,7 +325,6 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
   }
   if (want_trace) result.trace = d.trace.str();
   d.result = nullptr;
-  return result;
 }
 
 }  // namespace ctc

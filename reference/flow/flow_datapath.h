@@ -50,6 +50,10 @@ class FlowDatapath {
 
   DatapathResult process(uint16_t in_port, std::span<const uint8_t> frame, Timestamp now,
                          bool want_trace = false);
+  // The same, filling `result` (cleared first) so that a caller processing
+  // many packets reuses its storage.
+  void process(uint16_t in_port, std::span<const uint8_t> frame, Timestamp now,
+               DatapathResult& result, bool want_trace = false);
 
   Conntrack& conntrack();
 

@@ -5,12 +5,12 @@
 namespace ctc {
 namespace {
 
-uint32_t read32(const std::vector<uint8_t>& d, size_t at) {
+uint32_t read32(const TcpOptionBytes& d, size_t at) {
   return (uint32_t{d[at]} << 24) | (uint32_t{d[at + 1]} << 16) | (uint32_t{d[at + 2]} << 8) |
          d[at + 3];
 }
 
-void put32(std::vector<uint8_t>& d, uint32_t v) {
+void put32(TcpOptionBytes& d, uint32_t v) {
   d.push_back(static_cast<uint8_t>(v >> 24));
   d.push_back(static_cast<uint8_t>(v >> 16));
   d.push_back(static_cast<uint8_t>(v >> 8));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/packet/addresses.h"
+#include "reference/packet/tcp_option_bytes.h"
 
 namespace ctc {
 
@@ -93,15 +94,15 @@ struct IpHeader {
 };
 
 struct TcpOption {
-  uint8_t kind = 0;           // 0 end of list, 1 no-op: no length, no data
-  std::vector<uint8_t> data;  // bytes after kind and length
+  uint8_t kind = 0;     // 0 end of list, 1 no-op: no length, no data
+  TcpOptionBytes data;  // bytes after kind and length
 
   static TcpOption end_of_list() { return {0, {}}; }
   static TcpOption nop() { return {1, {}}; }
   static TcpOption mss(uint16_t value);
   static TcpOption window_scale(uint8_t shift);
   static TcpOption sack_permitted();
-  static TcpOption sack(const std::vector<std::pair<uint32_t, uint32_t>>& blocks);
+  static TcpOption sack(const std::vector<std::pair<uint32_t, uint32_t>>& blocks);  // at most 4
   static TcpOption timestamps(uint32_t value, uint32_t echo_reply);
   friend bool operator==(const TcpOption&, const TcpOption&) = default;
 };

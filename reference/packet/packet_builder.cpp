@@ -1,6 +1,7 @@
 #include "reference/packet/packet_builder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "reference/packet/checksum.h"
@@ -8,20 +9,39 @@
 namespace ctc {
 namespace {
 
-// Everything is written into one buffer, sized up front: this serializer is
-// on the reference datapath's per-packet path (every output frame).
+// Sizes are computed first and the buffer is allocated once, zeroed (so
+// padding needs no writing); the writers then fill it through a cursor. This
+// serializer is on the reference datapath's per-packet path (every output
+// frame) and builds every injected frame.
 
-void put16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& out, uint32_t v) {
-  put16(out, static_cast<uint16_t>(v >> 16));
-  put16(out, static_cast<uint16_t>(v));
-}
-void set16(std::vector<uint8_t>& out, size_t at, uint16_t v) {
-  out[at] = static_cast<uint8_t>(v >> 8);
-  out[at + 1] = static_cast<uint8_t>(v);
+// Writes big-endian fields forward from a position inside a sized buffer.
+class Cursor {
+ public:
+  explicit Cursor(uint8_t* at) : at_(at) {}
+
+  uint8_t* position() const { return at_; }
+  void u8(uint8_t v) { *at_++ = v; }
+  void u16(uint16_t v) {
+    u8(static_cast<uint8_t>(v >> 8));
+    u8(static_cast<uint8_t>(v));
+  }
+  void u32(uint32_t v) {
+    u16(static_cast<uint16_t>(v >> 16));
+    u16(static_cast<uint16_t>(v));
+  }
+  void bytes(std::span<const uint8_t> b) {
+    if (!b.empty()) std::memcpy(at_, b.data(), b.size());
+    at_ += b.size();
+  }
+  void skip(size_t n) { at_ += n; }  // already zero
+
+ private:
+  uint8_t* at_;
+};
+
+void set16(uint8_t* at, uint16_t v) {
+  at[0] = static_cast<uint8_t>(v >> 8);
+  at[1] = static_cast<uint8_t>(v);
 }
 
 size_t tcp_options_size(const TcpHeader& t) {
@@ -30,7 +50,7 @@ size_t tcp_options_size(const TcpHeader& t) {
   return (n + 3) / 4 * 4;  // padded with end-of-option-list bytes
 }
 
-// Upper-layer bytes (header + payload) as serialize_l4 writes them.
+// Upper-layer bytes (header + payload) as write_l4 writes them.
 size_t l4_size(const Packet& p) {
   size_t header = 0;
   if (const TcpHeader* t = p.tcp()) {
@@ -41,94 +61,7 @@ size_t l4_size(const Packet& p) {
   return header + p.payload.size();
 }
 
-// Appends the upper-layer bytes (header + payload) with the checksum filled in.
-void append_l4(std::vector<uint8_t>& out, const Packet& p) {
-  const size_t start = out.size();
-  const IpHeader& ip = *p.ip;
-  uint8_t checksum_protocol = 0;
-  size_t checksum_at = 0;
-  std::optional<uint16_t> given;
-  bool pseudo = true;
-  if (const TcpHeader* t = p.tcp()) {
-    const size_t options_size = tcp_options_size(*t);
-    put16(out, t->src_port);
-    put16(out, t->dst_port);
-    put32(out, t->seq);
-    put32(out, t->ack);
-    out.push_back(static_cast<uint8_t>(((20 + options_size) / 4) << 4));
-    out.push_back(t->flags);
-    put16(out, t->window);
-    put16(out, 0);
-    put16(out, t->urgent);
-    const size_t options_start = out.size();
-    for (const TcpOption& o : t->options) {
-      out.push_back(o.kind);
-      if (o.kind > 1) {
-        out.push_back(static_cast<uint8_t>(o.data.size() + 2));
-        out.insert(out.end(), o.data.begin(), o.data.end());
-      }
-    }
-    out.resize(options_start + options_size, 0);
-    checksum_protocol = ip_proto::kTcp;
-    checksum_at = 16;
-    given = t->checksum;
-  } else if (const UdpHeader* u = p.udp()) {
-    put16(out, u->src_port);
-    put16(out, u->dst_port);
-    put16(out, static_cast<uint16_t>(8 + p.payload.size()));
-    put16(out, 0);
-    checksum_protocol = ip_proto::kUdp;
-    checksum_at = 6;
-    given = u->checksum;
-  } else if (const IcmpHeader* i = p.icmp()) {
-    out.push_back(i->type);
-    out.push_back(i->code);
-    put16(out, 0);
-    put32(out, i->rest);
-    checksum_protocol = ip.family == IpFamily::kV6 ? ip_proto::kIcmpv6 : ip_proto::kIcmp;
-    pseudo = ip.family == IpFamily::kV6;
-    checksum_at = 2;
-    given = i->checksum;
-  }
-  out.insert(out.end(), p.payload.begin(), p.payload.end());
-  if (std::holds_alternative<std::monostate>(p.l4)) return;
-  if (given) {
-    set16(out, start + checksum_at, *given);
-    return;
-  }
-  const std::span<const uint8_t> l4(out.data() + start, out.size() - start);
-  const uint32_t sum =
-      pseudo ? pseudo_header_sum(ip.src, ip.dst, checksum_protocol, static_cast<uint32_t>(l4.size()))
-             : 0;
-  uint16_t value = checksum_finish(checksum_add(sum, l4));
-  // RFC 768: a computed UDP checksum of zero is sent as all ones.
-  if (checksum_protocol == ip_proto::kUdp && value == 0) value = 0xffff;
-  set16(out, start + checksum_at, value);
-}
-
-void append_ipv4(std::vector<uint8_t>& out, const Packet& p) {
-  const IpHeader& ip = *p.ip;
-  const size_t start = out.size();
-  const size_t header_len = 20 + (ip.options.size() + 3) / 4 * 4;
-  out.push_back(static_cast<uint8_t>(0x40 | (header_len / 4)));
-  out.push_back(ip.tos);
-  put16(out, static_cast<uint16_t>(header_len + l4_size(p)));
-  put16(out, ip.identification);
-  put16(out, static_cast<uint16_t>((ip.dont_fragment ? 0x4000 : 0) | (ip.more_fragments ? 0x2000 : 0) |
-                                   (ip.fragment_offset & 0x1fff)));
-  out.push_back(ip.ttl);
-  out.push_back(ip.protocol);
-  put16(out, 0);
-  out.insert(out.end(), ip.src.bytes.begin(), ip.src.bytes.begin() + 4);
-  out.insert(out.end(), ip.dst.bytes.begin(), ip.dst.bytes.begin() + 4);
-  out.insert(out.end(), ip.options.begin(), ip.options.end());
-  out.resize(start + header_len, 0);
-  const uint16_t checksum =
-      ip.checksum ? *ip.checksum
-                  : internet_checksum(std::span<const uint8_t>(out.data() + start, header_len));
-  set16(out, start + 10, checksum);
-  append_l4(out, p);
-}
+size_t ipv4_header_size(const IpHeader& ip) { return 20 + (ip.options.size() + 3) / 4 * 4; }
 
 size_t ipv6_extensions_size(const IpHeader& ip) {
   size_t n = ip.fragment ? 8 : 0;
@@ -136,7 +69,104 @@ size_t ipv6_extensions_size(const IpHeader& ip) {
   return n;
 }
 
-void append_ipv6(std::vector<uint8_t>& out, const Packet& p) {
+// IP header(s) up to the upper-layer header.
+size_t ip_headers_size(const IpHeader& ip) {
+  return ip.family == IpFamily::kV4 ? ipv4_header_size(ip) : 40 + ipv6_extensions_size(ip);
+}
+
+size_t ip_size(const Packet& p) { return p.ip ? ip_headers_size(*p.ip) + l4_size(p) : 0; }
+
+// Writes the upper-layer bytes (header + payload), l4_size(p) of them, with
+// the checksum filled in.
+void write_l4(uint8_t* start, const Packet& p) {
+  Cursor out(start);
+  const IpHeader& ip = *p.ip;
+  uint8_t checksum_protocol = 0;
+  size_t checksum_at = 0;
+  std::optional<uint16_t> given;
+  bool pseudo = true;
+  if (const TcpHeader* t = p.tcp()) {
+    const size_t options_size = tcp_options_size(*t);
+    out.u16(t->src_port);
+    out.u16(t->dst_port);
+    out.u32(t->seq);
+    out.u32(t->ack);
+    out.u8(static_cast<uint8_t>(((20 + options_size) / 4) << 4));
+    out.u8(t->flags);
+    out.u16(t->window);
+    out.u16(0);  // checksum, filled in below
+    out.u16(t->urgent);
+    const uint8_t* options_start = out.position();
+    for (const TcpOption& o : t->options) {
+      out.u8(o.kind);
+      if (o.kind > 1) {
+        out.u8(static_cast<uint8_t>(o.data.size() + 2));
+        out.bytes(o.data);
+      }
+    }
+    out.skip(options_size - static_cast<size_t>(out.position() - options_start));
+    checksum_protocol = ip_proto::kTcp;
+    checksum_at = 16;
+    given = t->checksum;
+  } else if (const UdpHeader* u = p.udp()) {
+    out.u16(u->src_port);
+    out.u16(u->dst_port);
+    out.u16(static_cast<uint16_t>(8 + p.payload.size()));
+    out.u16(0);  // checksum, filled in below
+    checksum_protocol = ip_proto::kUdp;
+    checksum_at = 6;
+    given = u->checksum;
+  } else if (const IcmpHeader* i = p.icmp()) {
+    out.u8(i->type);
+    out.u8(i->code);
+    out.u16(0);  // checksum, filled in below
+    out.u32(i->rest);
+    checksum_protocol = ip.family == IpFamily::kV6 ? ip_proto::kIcmpv6 : ip_proto::kIcmp;
+    pseudo = ip.family == IpFamily::kV6;
+    checksum_at = 2;
+    given = i->checksum;
+  }
+  out.bytes(p.payload);
+  if (std::holds_alternative<std::monostate>(p.l4)) return;
+  if (given) {
+    set16(start + checksum_at, *given);
+    return;
+  }
+  const std::span<const uint8_t> l4(start, out.position());
+  const uint32_t sum =
+      pseudo ? pseudo_header_sum(ip.src, ip.dst, checksum_protocol, static_cast<uint32_t>(l4.size()))
+             : 0;
+  uint16_t value = checksum_finish(checksum_add(sum, l4));
+  // RFC 768: a computed UDP checksum of zero is sent as all ones.
+  if (checksum_protocol == ip_proto::kUdp && value == 0) value = 0xffff;
+  set16(start + checksum_at, value);
+}
+
+// Writes the IPv4 header; returns where the upper layer starts.
+uint8_t* write_ipv4_header(uint8_t* start, const Packet& p) {
+  const IpHeader& ip = *p.ip;
+  const size_t header_len = ipv4_header_size(ip);
+  Cursor out(start);
+  out.u8(static_cast<uint8_t>(0x40 | (header_len / 4)));
+  out.u8(ip.tos);
+  out.u16(static_cast<uint16_t>(header_len + l4_size(p)));
+  out.u16(ip.identification);
+  out.u16(static_cast<uint16_t>((ip.dont_fragment ? 0x4000 : 0) | (ip.more_fragments ? 0x2000 : 0) |
+                                (ip.fragment_offset & 0x1fff)));
+  out.u8(ip.ttl);
+  out.u8(ip.protocol);
+  out.u16(0);  // checksum, filled in below
+  out.bytes(std::span<const uint8_t>(ip.src.bytes.data(), 4));
+  out.bytes(std::span<const uint8_t>(ip.dst.bytes.data(), 4));
+  out.bytes(ip.options);
+  const uint16_t checksum =
+      ip.checksum ? *ip.checksum : internet_checksum(std::span<const uint8_t>(start, header_len));
+  set16(start + 10, checksum);
+  return start + header_len;
+}
+
+// Writes the IPv6 header and extension headers; returns where the upper layer starts.
+uint8_t* write_ipv6_headers(uint8_t* start, const Packet& p) {
   const IpHeader& ip = *p.ip;
   // Each header's next-header field names the one after it.
   auto type_after = [&](size_t index) -> uint8_t {  // index into extension_headers
@@ -144,86 +174,78 @@ void append_ipv6(std::vector<uint8_t>& out, const Packet& p) {
     if (index == ip.extension_headers.size() && ip.fragment) return ip_proto::kFragment;
     return ip.protocol;
   };
-  put32(out, (6u << 28) | (uint32_t{ip.tos} << 20) | (ip.flow_label & 0xfffff));
-  put16(out, static_cast<uint16_t>(ipv6_extensions_size(ip) + l4_size(p)));
-  out.push_back(type_after(0));
-  out.push_back(ip.ttl);
-  out.insert(out.end(), ip.src.bytes.begin(), ip.src.bytes.end());
-  out.insert(out.end(), ip.dst.bytes.begin(), ip.dst.bytes.end());
+  Cursor out(start);
+  out.u32((6u << 28) | (uint32_t{ip.tos} << 20) | (ip.flow_label & 0xfffff));
+  out.u16(static_cast<uint16_t>(ipv6_extensions_size(ip) + l4_size(p)));
+  out.u8(type_after(0));
+  out.u8(ip.ttl);
+  out.bytes(ip.src.bytes);
+  out.bytes(ip.dst.bytes);
   for (size_t i = 0; i < ip.extension_headers.size(); ++i) {
     const std::vector<uint8_t>& body = ip.extension_headers[i].body;
     const size_t padded = (body.size() + 2 + 7) / 8 * 8 - 2;
-    out.push_back(type_after(i + 1));
-    out.push_back(static_cast<uint8_t>((padded + 2) / 8 - 1));
-    const size_t body_start = out.size();
-    out.insert(out.end(), body.begin(), body.end());
-    out.resize(body_start + padded, 0);
+    out.u8(type_after(i + 1));
+    out.u8(static_cast<uint8_t>((padded + 2) / 8 - 1));
+    out.bytes(body);
+    out.skip(padded - body.size());
   }
   if (ip.fragment) {
-    out.push_back(type_after(ip.extension_headers.size() + 1));
-    out.push_back(0);
-    put16(out, static_cast<uint16_t>((ip.fragment->offset << 3) | (ip.fragment->more_fragments ? 1 : 0)));
-    put32(out, ip.fragment->identification);
+    out.u8(type_after(ip.extension_headers.size() + 1));
+    out.u8(0);
+    out.u16(static_cast<uint16_t>((ip.fragment->offset << 3) | (ip.fragment->more_fragments ? 1 : 0)));
+    out.u32(ip.fragment->identification);
   }
-  append_l4(out, p);
+  return out.position();
 }
 
-size_t ip_size(const Packet& p) {
-  if (!p.ip) return 0;
-  if (p.ip->family == IpFamily::kV4) return 20 + (p.ip->options.size() + 3) / 4 * 4 + l4_size(p);
-  return 40 + ipv6_extensions_size(*p.ip) + l4_size(p);
-}
-
-void append_ip(std::vector<uint8_t>& out, const Packet& p) {
-  if (!p.ip) return;
-  if (p.ip->family == IpFamily::kV4) {
-    append_ipv4(out, p);
-  } else {
-    append_ipv6(out, p);
-  }
+// Writes ip_size(p) bytes; requires p.ip.
+void write_ip(uint8_t* start, const Packet& p) {
+  uint8_t* l4 = p.ip->family == IpFamily::kV4 ? write_ipv4_header(start, p)
+                                              : write_ipv6_headers(start, p);
+  write_l4(l4, p);
 }
 
 }  // namespace
 
 std::vector<uint8_t> serialize_ip(const Packet& p) {
-  std::vector<uint8_t> out;
-  out.reserve(ip_size(p));
-  append_ip(out, p);
+  std::vector<uint8_t> out(ip_size(p));
+  if (p.ip) write_ip(out.data(), p);
   return out;
 }
 
 std::vector<uint8_t> serialize_frame(const Packet& p) {
   std::vector<uint8_t> out;
-  const EthernetHeader eth = p.eth.value_or(EthernetHeader{});
-  out.reserve(18 + (p.ip ? ip_size(p) : p.payload.size()));
-  out.insert(out.end(), eth.dst.bytes.begin(), eth.dst.bytes.end());
-  out.insert(out.end(), eth.src.bytes.begin(), eth.src.bytes.end());
-  if (eth.vlan_tci) {
-    put16(out, ether_type::kVlan);
-    put16(out, *eth.vlan_tci);
-  }
-  put16(out, eth.ether_type);
-  if (p.ip) {
-    append_ip(out, p);
-  } else {
-    out.insert(out.end(), p.payload.begin(), p.payload.end());
-  }
+  serialize_frame(p, out);
   return out;
+}
+
+void serialize_frame(const Packet& p, std::vector<uint8_t>& out) {
+  const EthernetHeader eth = p.eth.value_or(EthernetHeader{});
+  const size_t eth_size = eth.vlan_tci ? 18 : 14;
+  // Zeroed, as the writers expect (padding is skipped, not written).
+  out.assign(eth_size + (p.ip ? ip_size(p) : p.payload.size()), 0);
+  Cursor cursor(out.data());
+  cursor.bytes(eth.dst.bytes);
+  cursor.bytes(eth.src.bytes);
+  if (eth.vlan_tci) {
+    cursor.u16(ether_type::kVlan);
+    cursor.u16(*eth.vlan_tci);
+  }
+  cursor.u16(eth.ether_type);
+  if (p.ip) {
+    write_ip(cursor.position(), p);
+  } else {
+    cursor.bytes(p.payload);
+  }
 }
 
 std::vector<uint8_t> quote_for_icmp_error(const Packet& original, size_t l4_bytes) {
   std::vector<uint8_t> bytes = serialize_ip(original);
   if (!original.ip) return bytes;
-  // Header sizes as serialized: append_ipv4/append_ipv6 pad IPv4 options to a
-  // multiple of 4 and extension headers to a multiple of 8, so count the padded
-  // sizes (the raw model sizes cut the quote short inside the L4 header).
-  size_t header = 20 + (original.ip->options.size() + 3) / 4 * 4;
-  if (original.ip->family == IpFamily::kV6) {
-    header = 40 + (original.ip->fragment ? 8 : 0);
-    for (const Ipv6ExtensionHeader& e : original.ip->extension_headers) {
-      header += (e.body.size() + 2 + 7) / 8 * 8;
-    }
-  }
+  // Header sizes as serialized (IPv4 options padded to a multiple of 4,
+  // extension headers to a multiple of 8): the raw model sizes would cut the
+  // quote short inside the L4 header.
+  const size_t header = ip_headers_size(*original.ip);
   if (bytes.size() > header + l4_bytes) bytes.resize(header + l4_bytes);
   return bytes;
 }
@@ -252,12 +274,12 @@ PacketBuilder& PacketBuilder::ether_type(uint16_t type) {
 }
 
 PacketBuilder& PacketBuilder::ip(const IpAddress& src, const IpAddress& dst) {
-  IpHeader h;
+  IpHeader h;  // built aside: src or dst may refer into the current header
   h.family = src.family;
   h.src = src;
   h.dst = dst;
   h.protocol = ip_proto::kNoNext;
-  packet_.ip = h;
+  packet_.ip = std::move(h);
   packet_.eth->ether_type = src.is_v4() ? ether_type::kIpv4 : ether_type::kIpv6;
   return *this;
 }
@@ -288,38 +310,40 @@ PacketBuilder& PacketBuilder::ip_checksum(uint16_t value) {
 
 PacketBuilder& PacketBuilder::tcp(uint16_t src_port, uint16_t dst_port, uint8_t flags, uint32_t seq,
                                   uint32_t ack, uint16_t window) {
-  TcpHeader t;
+  TcpHeader& t = packet_.l4.emplace<TcpHeader>();
   t.src_port = src_port;
   t.dst_port = dst_port;
   t.flags = flags;
   t.seq = seq;
   t.ack = ack;
   t.window = window;
-  packet_.l4 = t;
   if (packet_.ip) packet_.ip->protocol = ip_proto::kTcp;
   return *this;
 }
 
 PacketBuilder& PacketBuilder::tcp_option(TcpOption option) {
-  if (TcpHeader* t = packet_.tcp()) t->options.push_back(std::move(option));
+  TcpHeader* t = packet_.tcp();
+  if (t == nullptr) return *this;
+  // Room for a SYN's usual MSS, SACK-permitted, window scale and timestamps
+  // in one allocation.
+  if (t->options.empty()) t->options.reserve(4);
+  t->options.push_back(option);
   return *this;
 }
 
 PacketBuilder& PacketBuilder::udp(uint16_t src_port, uint16_t dst_port) {
-  UdpHeader u;
+  UdpHeader& u = packet_.l4.emplace<UdpHeader>();
   u.src_port = src_port;
   u.dst_port = dst_port;
-  packet_.l4 = u;
   if (packet_.ip) packet_.ip->protocol = ip_proto::kUdp;
   return *this;
 }
 
 PacketBuilder& PacketBuilder::icmp(uint8_t type, uint8_t code, uint32_t rest) {
-  IcmpHeader i;
+  IcmpHeader& i = packet_.l4.emplace<IcmpHeader>();
   i.type = type;
   i.code = code;
   i.rest = rest;
-  packet_.l4 = i;
   if (packet_.ip) {
     packet_.ip->protocol = packet_.ip->family == IpFamily::kV4 ? ip_proto::kIcmp : ip_proto::kIcmpv6;
   }
@@ -367,6 +391,7 @@ PacketBuilder& PacketBuilder::payload_size(size_t n) {
     return bytes;
   }();
   packet_.payload.clear();
+  packet_.payload.reserve(n);
   while (packet_.payload.size() < n) {
     const size_t chunk = std::min(kPattern.size(), n - packet_.payload.size());
     packet_.payload.insert(packet_.payload.end(), kPattern.begin(),

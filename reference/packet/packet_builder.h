@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "reference/packet/packet.h"
@@ -13,6 +14,9 @@ namespace ctc {
 
 // The whole frame; requires packet.eth. Lengths are always computed.
 std::vector<uint8_t> serialize_frame(const Packet& packet);
+// The same into `out` (replaced), whose storage a caller building many
+// frames reuses.
+void serialize_frame(const Packet& packet, std::vector<uint8_t>& out);
 // From the IP header on (no Ethernet header); requires packet.ip.
 std::vector<uint8_t> serialize_ip(const Packet& packet);
 // What an ICMP error quotes: the IP packet cut to IP header(s) + `l4_bytes`
@@ -46,7 +50,9 @@ class PacketBuilder {
   PacketBuilder& payload(std::vector<uint8_t> bytes);
   PacketBuilder& payload_size(size_t n);  // n bytes of a fixed pattern
 
-  const Packet& packet() const { return packet_; }
+  const Packet& packet() const& { return packet_; }
+  // On a builder that is done with (std::move(b).packet()): no copy.
+  Packet packet() && { return std::move(packet_); }
   std::vector<uint8_t> frame() const { return serialize_frame(packet_); }
 
  private:

@@ -21,6 +21,25 @@ ParseError fail(ParseErrorKind kind, size_t offset, std::string detail) {
   return ParseError{kind, offset, std::move(detail)};
 }
 
+// Calls visit(kind, data) for each option of a TCP options area, in order;
+// returns the offset of the first option whose length runs past the area.
+// Walked twice (count, then fill) so that the options are allocated once.
+template <class Visit>
+std::optional<size_t> walk_tcp_options(Bytes area, Visit visit) {
+  for (size_t at = 0; at < area.size();) {
+    const uint8_t kind = area[at];
+    if (kind == 0 || kind == 1) {
+      visit(kind, Bytes{});
+      ++at;
+      continue;
+    }
+    if (at + 2 > area.size() || area[at + 1] < 2 || at + area[at + 1] > area.size()) return at;
+    visit(kind, area.subspan(at + 2, area[at + 1] - 2u));
+    at += area[at + 1];
+  }
+  return std::nullopt;
+}
+
 // Parses L4 headers out of `region` (which starts at absolute `base`).
 class L4Parser {
  public:
@@ -84,19 +103,13 @@ class L4Parser {
       p_.l4_truncated = true;
       return std::nullopt;
     }
-    for (size_t at = 20; at < header_len;) {
-      const uint8_t kind = r_[at];
-      if (kind == 0 || kind == 1) {
-        t.options.push_back({kind, {}});
-        ++at;
-        continue;
-      }
-      if (at + 2 > header_len || r_[at + 1] < 2 || at + r_[at + 1] > header_len) {
-        return fail(ParseErrorKind::kBadHeaderLength, base_ + at, "TCP option length");
-      }
-      t.options.push_back({kind, std::vector<uint8_t>(r_.begin() + at + 2, r_.begin() + at + r_[at + 1])});
-      at += r_[at + 1];
+    const Bytes area = r_.subspan(20, header_len - 20);
+    size_t count = 0;
+    if (auto bad = walk_tcp_options(area, [&](uint8_t, Bytes) { ++count; })) {
+      return fail(ParseErrorKind::kBadHeaderLength, base_ + 20 + *bad, "TCP option length");
     }
+    t.options.reserve(count);
+    walk_tcp_options(area, [&](uint8_t kind, Bytes data) { t.options.push_back({kind, data}); });
     if (verify_ && !quoted_) {
       p_.l4_checksum_ok = checksum_finish(checksum_add(pseudo_sum(ip_proto::kTcp), r_)) == 0;
     }
@@ -197,7 +210,7 @@ std::optional<ParseError> parse_ipv4(Bytes b, size_t base, bool quoted, Packet& 
     }
     end = b.size();
   }
-  IpHeader ip;
+  IpHeader& ip = p.ip.emplace();
   ip.family = IpFamily::kV4;
   ip.tos = b[1];
   ip.identification = be16(b, 4);
@@ -214,7 +227,6 @@ std::optional<ParseError> parse_ipv4(Bytes b, size_t base, bool quoted, Packet& 
   const bool later_fragment = ip.fragment_offset != 0;
   const bool first_fragment = ip.more_fragments && !later_fragment;
   const uint8_t protocol = ip.protocol;
-  p.ip = std::move(ip);
   const Bytes l4 = b.subspan(header_len, end - header_len);
   if (later_fragment) {
     p.payload.assign(l4.begin(), l4.end());
@@ -232,7 +244,7 @@ bool is_extension(uint8_t next) {
 std::optional<ParseError> parse_ipv6(Bytes b, size_t base, bool quoted, Packet& p) {
   if (b.size() < 40) return fail(ParseErrorKind::kTruncated, base, "IPv6 header");
   if ((b[0] >> 4) != 6) return fail(ParseErrorKind::kBadVersion, base, "IP version is not 6");
-  IpHeader ip;
+  IpHeader& ip = p.ip.emplace();
   ip.family = IpFamily::kV6;
   ip.tos = static_cast<uint8_t>(((b[0] & 0x0f) << 4) | (b[1] >> 4));
   ip.flow_label = ((b[1] & 0x0fu) << 16) | (uint32_t{b[2]} << 8) | b[3];
@@ -292,7 +304,6 @@ std::optional<ParseError> parse_ipv6(Bytes b, size_t base, bool quoted, Packet& 
   ip.protocol = next;
   const bool later_fragment = ip.fragment && ip.fragment->offset != 0;
   const bool first_fragment = ip.fragment && ip.fragment->more_fragments && !later_fragment;
-  p.ip = std::move(ip);
   const Bytes l4 = b.subspan(at, end - at);
   if (later_fragment || next == ip_proto::kNoNext) {
     p.payload.assign(l4.begin(), l4.end());

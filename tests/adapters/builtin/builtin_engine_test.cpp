@@ -210,5 +210,58 @@ TEST(BuiltinEngine, ManyConnectionsSurviveGrowthAndReaping) {
   EXPECT_EQ(engine.conntrack().size(), 1u);
 }
 
+TEST(BuiltinEngine, EachSetPortsReplacesTheLastOne) {
+  BuiltinEngine engine(linux_profile(), program("table=0,actions=output:2,output:130,output:4000\n"));
+  const auto frame = frame_of(udp(1, kA, 1000, kB, 53));
+  const auto ports_out = [&] {
+    BatchResult r;
+    engine.process(1, frame, 0, r);
+    std::vector<uint16_t> ports;
+    for (const auto& o : r.outputs) ports.push_back(o.port);
+    return ports;
+  };
+  EXPECT_EQ(ports_out(), (std::vector<uint16_t>{2, 130, 4000}));  // none declared: all exist
+  engine.set_ports({1, 2, 130});
+  EXPECT_EQ(ports_out(), (std::vector<uint16_t>{2, 130}));
+  engine.set_ports({1, 131, 4000});
+  EXPECT_EQ(ports_out(), (std::vector<uint16_t>{4000}));
+  engine.set_ports({1, 3});
+  EXPECT_EQ(ports_out(), (std::vector<uint16_t>{}));
+  engine.set_ports({});
+  EXPECT_EQ(ports_out(), (std::vector<uint16_t>{2, 130, 4000}));
+}
+
+// reset() and flush() forget every connection, whether few (removed one by
+// one) or many (the index cleared whole), and the tracker works on after.
+TEST(BuiltinEngine, ResetAndFlushForgetFewAndManyConnections) {
+  for (const uint16_t n : {uint16_t{3}, uint16_t{700}}) {
+    SCOPED_TRACE(n);
+    BuiltinEngine engine(linux_profile(), program(kFirewall));
+    const auto open_all = [&] {
+      for (uint16_t sport = 1; sport <= n; ++sport) {
+        BatchResult r;
+        engine.process(1, frame_of(udp(1, kA, sport, kB, 53)), 0, r);
+        EXPECT_EQ(r.classification[0], S("+trk+new"));
+      }
+      EXPECT_EQ(engine.conntrack().size(), n);
+    };
+    open_all();
+    engine.conntrack().reset();
+    EXPECT_EQ(engine.conntrack().size(), 0u);
+    EXPECT_TRUE(engine.conntrack().dump(0).empty());
+    BatchResult reply;
+    engine.process(2, frame_of(udp(2, kB, 53, kA, 1)), 0, reply);
+    EXPECT_EQ(reply.classification[0], S("+trk+new"));  // no connection left to answer
+    EXPECT_TRUE(reply.outputs.empty());
+    open_all();
+    engine.conntrack().flush();
+    EXPECT_EQ(engine.conntrack().size(), 0u);
+    open_all();
+    const auto rows = engine.conntrack().dump(0);
+    ASSERT_EQ(rows.size(), n);
+    EXPECT_EQ(rows[0].original.src_port, 1);
+  }
+}
+
 }  // namespace
 }  // namespace ctc::builtin_test

@@ -149,6 +149,18 @@ TEST(BuiltinChecksum, SumMatchesTheModelAtEveryLengthAndAlignment) {
   }
 }
 
+// Words near all-ones carry out of 64 bits at nearly every addition.
+TEST(BuiltinChecksum, SumMatchesTheModelWhenEveryWordCarries) {
+  for (const uint8_t fill : {uint8_t{0xff}, uint8_t{0xfe}, uint8_t{0x80}}) {
+    std::vector<uint8_t> buf(300, fill);
+    buf[7] = 0x01;
+    for (size_t n = 0; n <= buf.size(); ++n) {
+      const std::span<const uint8_t> s(buf.data(), n);
+      EXPECT_EQ(finish(sum_bytes(s.data(), s.size())), internet_checksum(s)) << int{fill} << " " << n;
+    }
+  }
+}
+
 TEST(BuiltinChecksum, IncrementalUpdateEqualsFullRecomputation) {
   std::mt19937 rng(9);
   for (int i = 0; i < 5000; ++i) {

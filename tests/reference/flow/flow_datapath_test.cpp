@@ -160,6 +160,40 @@ TEST(FlowDatapathActions, CtForkLastInAResubmitLeavesTheCallerUntracked) {
   EXPECT_EQ(s.ct, S("+trk+new+snat"));
 }
 
+// Both forks are queued and run in order; the later packet runs only its own.
+TEST(FlowDatapathActions, TwoForksRecirculateInOrderAndOnlyForTheirPacket) {
+  Datapath dp(
+      "table=0,udp,actions=ct(table=1,zone=1),ct(table=2,zone=2)\n"
+      "table=0,tcp,actions=ct(table=2,zone=2)\n"
+      "table=1,ct_zone=1,actions=output:3\n"
+      "table=2,ct_zone=2,actions=output:2\n");
+  EXPECT_EQ(dp.send(1, udp(kA, 1, kB, 2)).ports, P({3, 2}));
+  EXPECT_EQ(dp.send(1, tcp(kA, 1, kB, 2, kSyn, 1)).ports, P({2}));
+}
+
+TEST(FlowDatapathActions, CallerOwnedResultIsClearedForEachPacket) {
+  auto program = parse_flow_program(
+      "table=0,ip,actions=ct(table=1)\n"
+      "table=1,actions=output:2\n");
+  ASSERT_TRUE(program.ok());
+  FlowDatapath dp(linux_profile(), std::move(program).value());
+  DatapathResult r;
+  dp.process(1, serialize_frame(udp(kA, 1, kB, 2)), Timestamp{}, r, true);
+  ASSERT_EQ(r.outputs.size(), 1u);
+  EXPECT_EQ(r.outputs[0].port, 2);
+  EXPECT_EQ(r.classification, S("+trk+new"));
+  EXPECT_FALSE(r.trace.empty());
+
+  Packet arp = PacketBuilder().ip(kA, kB).udp(1, 2).packet();
+  arp.eth->ether_type = ether_type::kArp;
+  arp.ip.reset();
+  arp.l4 = std::monostate{};
+  dp.process(1, serialize_frame(arp), Timestamp{}, r);
+  EXPECT_TRUE(r.outputs.empty());
+  EXPECT_EQ(r.classification, std::nullopt);
+  EXPECT_TRUE(r.trace.empty());
+}
+
 TEST(FlowDatapathActions, CtFieldsReadAsClearedAfterCtWithoutTable) {
   Datapath dp(
       "table=0,ip,actions=ct(table=1)\n"

@@ -71,6 +71,25 @@ TEST(Checksum, WordSumsFoldLikeSixteenBitSums) {
   }
 }
 
+// A running sum passed back in may be any 32-bit value, up to all ones: the
+// result still folds like the plain sum of that value and the 16-bit words,
+// whatever the length of the tail after the 8-byte blocks.
+TEST(Checksum, AnyRunningSumFoldsLikePlainSum) {
+  const uint32_t starts[] = {0, 1, 0xffff, 0x10000, 0x1234abcd, 0xfffffffe, 0xffffffff};
+  for (const uint32_t start : starts) {
+    for (size_t n = 0; n < 40; ++n) {
+      std::vector<uint8_t> bytes;
+      for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<uint8_t>(0xf7 - i * 13));
+      uint64_t plain = start;
+      for (size_t i = 0; i < n; i += 2) {
+        plain += static_cast<uint32_t>(bytes[i] << 8 | (i + 1 < n ? bytes[i + 1] : 0));
+      }
+      while (plain >> 16) plain = (plain & 0xffff) + (plain >> 16);
+      EXPECT_EQ(fold(checksum_add(start, bytes)), plain) << start << " + " << n << " bytes";
+    }
+  }
+}
+
 TEST(Checksum, EmptyAndAllOnes) {
   EXPECT_EQ(internet_checksum({}), 0xffff);
   EXPECT_EQ(checksum_finish(0), 0xffff);
