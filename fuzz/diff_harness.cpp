@@ -68,11 +68,7 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
                                                prof.name) == sut_caps_.profiles.end()) {
     return std::nullopt;  // the system does not claim this profile's semantics
   }
-  const ScenarioSetup setup{
-      .ports = pipeline_ports(),
-      .flows = flows_for(input.header, spec),
-      .profile = &prof,
-      .want_trace = false};  // a divergence is described from outputs, states and tables
+  const ScenarioSetup& setup = setup_for(input.header, spec);
   if (record != nullptr) {
     record->name = input_name(input);
     record->description =
@@ -184,10 +180,15 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
   return std::nullopt;
 }
 
-const std::string& DiffHarness::flows_for(const Header& header, const PipelineSpec& spec) {
+const ScenarioSetup& DiffHarness::setup_for(const Header& header, const PipelineSpec& spec) {
   const uint32_t key = header_bits(header);
-  if (auto it = flows_.find(key); it != flows_.end()) return it->second;
-  return flows_.emplace(key, pipeline_flows(spec)).first->second;  // 2^14 headers at most
+  if (auto it = setups_.find(key); it != setups_.end()) return it->second;
+  ScenarioSetup setup{
+      .ports = pipeline_ports(),
+      .flows = pipeline_flows(spec),
+      .profile = &profile(header),
+      .want_trace = false};  // a divergence is described from outputs, states and tables
+  return setups_.emplace(key, std::move(setup)).first->second;  // 2^14 headers at most
 }
 
 void DiffHarness::record_step(Scenario* record, Step step) {

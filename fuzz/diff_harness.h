@@ -52,10 +52,10 @@ class DiffHarness {
 
  private:
   void record_step(Scenario* record, Step step);
-  // The pipeline's program text, rendered once per header.
-  const std::string& flows_for(const Header& header, const PipelineSpec& spec);
+  // The pipeline's ports, program text and profile, made once per header.
+  const ScenarioSetup& setup_for(const Header& header, const PipelineSpec& spec);
 
-  std::unordered_map<uint32_t, std::string> flows_;  // by header_bits()
+  std::unordered_map<uint32_t, ScenarioSetup> setups_;  // by header_bits()
 
   std::function<void(const Scenario&)> checkpoint_;
   // The current packet's frame and each side's answer to it, kept so that

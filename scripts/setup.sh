@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev
+  libgoogle-perftools-dev  # tcmalloc_minimal, for the fuzz-fast preset
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libpcap-dev libboost-dev libboost-filesystem-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libmnl-dev libnetfilter-conntrack-dev

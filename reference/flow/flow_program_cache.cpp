@@ -1,6 +1,26 @@
 #include "reference/flow/flow_program_cache.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace ctc {
+
+size_t FlowProgramCache::TextHash::operator()(std::string_view text) const {
+  // A multiply and a shift per word; equal hashes are told apart by the
+  // map's full comparison, so only the spread over buckets matters.
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ text.size();
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    h = (h ^ word) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+  }
+  uint64_t tail = 0;
+  if (i < text.size()) std::memcpy(&tail, text.data() + i, text.size() - i);
+  h = (h ^ tail) * 0x94d049bb133111ebULL;
+  return static_cast<size_t>(h ^ (h >> 31));
+}
 
 Result<std::shared_ptr<const FlowProgram>> FlowProgramCache::get(std::string_view text) {
   if (auto it = programs_.find(text); it != programs_.end()) return it->second;
