@@ -22,9 +22,8 @@ struct CompiledMatch {
   U128 value;
 };
 
-// The order a rule's matches are tested in; all must hold, so any order gives
-// the same answer. Cheap fields that tell rules apart come first, dl_type
-// (shared by most rules of a table) last (hot path: rule lookup).
+// The order a rule's remaining matches are tested in; all must hold, so any
+// order gives the same answer.
 int match_rank(FlowField field) {
   switch (field) {
     case FlowField::kInPort: return 0;
@@ -34,11 +33,46 @@ int match_rank(FlowField field) {
   }
 }
 
-struct CompiledRule {
-  const FlowRule* rule;
-  uint32_t first_match;
-  uint32_t n_matches;
+// in_port, dl_type and ct_state, which nearly every rule matches on, packed
+// into one word per packet: a rule tests them with one and-compare (hot path:
+// rule lookup). Bit offsets and widths in that word:
+struct KeyField {
+  FlowField field;
+  unsigned shift;
+  unsigned bits;
 };
+constexpr KeyField kKeyFields[] = {
+    {FlowField::kInPort, 0, 16},
+    {FlowField::kDlType, 16, 16},
+    {FlowField::kCtState, 32, 8},
+};
+
+struct CompiledRule {
+  uint64_t key_mask = 0;   // the packed fields this rule tests
+  uint64_t key_value = 0;
+  uint32_t first_match = 0;  // the other matches, in `matches`
+  uint32_t n_matches = 0;
+  const FlowRule* rule = nullptr;
+};
+
+// Folds `m` into the rule's packed word if it is one of the packed fields,
+// not already folded, and its value fits the field (one that does not can
+// never hit, and stays a general match that says so).
+bool fold_into_key(const FieldMatch& m, CompiledRule& c) {
+  for (const KeyField& k : kKeyFields) {
+    if (k.field != m.field) continue;
+    const uint64_t width = (uint64_t{1} << k.bits) - 1;
+    const U128 value = m.value & m.mask;
+    const uint64_t mask = (m.mask.lo & width) << k.shift;
+    if (value.hi != 0 || (value.lo & ~width) != 0 || (c.key_mask & (width << k.shift)) != 0) {
+      return false;
+    }
+    c.key_mask |= mask;
+    c.key_value |= value.lo << k.shift;
+    return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -68,8 +102,13 @@ struct BuiltinEngine::Impl {
   Impl(const Profile& p, const FlowProgram& prog, std::optional<Fault> fault)
       : profile(p), program(prog), ct(p, fault) {
     for (const FlowRule& r : program.rules) {
-      CompiledRule c{&r, static_cast<uint32_t>(matches.size()), static_cast<uint32_t>(r.matches.size())};
-      for (const FieldMatch& m : r.matches) matches.push_back({m.field, m.mask, m.value & m.mask});
+      CompiledRule c;
+      c.rule = &r;
+      c.first_match = static_cast<uint32_t>(matches.size());
+      for (const FieldMatch& m : r.matches) {
+        if (!fold_into_key(m, c)) matches.push_back({m.field, m.mask, m.value & m.mask});
+      }
+      c.n_matches = static_cast<uint32_t>(matches.size()) - c.first_match;
       std::stable_sort(matches.begin() + c.first_match, matches.end(),
                        [](const CompiledMatch& a, const CompiledMatch& b) {
                          return match_rank(a.field) < match_rank(b.field);
@@ -83,12 +122,21 @@ struct BuiltinEngine::Impl {
     }
   }
 
-  // Callers that compose a line test `trace` first: no string is built untraced.
   void note(int depth, std::string_view line) {
     if (trace == nullptr) return;
     trace->append(static_cast<size_t>(depth) * 2, ' ');
     *trace += line;
     *trace += '\n';
+  }
+  // A line composed by `make` only when tracing, out of line: the hot
+  // functions keep no string temporaries in their frames.
+  template <class Make>
+  void note_built(int depth, const Make& make) {
+    if (trace != nullptr) [[unlikely]] note_cold(depth, make);
+  }
+  template <class Make>
+  [[gnu::cold, gnu::noinline]] void note_cold(int depth, const Make& make) {
+    note(depth, make());
   }
 
   bool port_exists(uint16_t port) const {
@@ -102,8 +150,11 @@ struct BuiltinEngine::Impl {
     for (uint16_t p : ports) port_bits[p >> 6] |= uint64_t{1} << (p & 63);
   }
 
-  const FlowRule* lookup(uint8_t table, const Pkt& p) const {
+  [[gnu::always_inline]] const FlowRule* lookup(uint8_t table, const Pkt& p) const {
+    const uint64_t key = uint64_t{p.in_port} | uint64_t{p.f.l.ether_type} << 16 |
+                         uint64_t{p.ct_visible ? p.ct.state.bits() : 0u} << 32;
     for (const CompiledRule& r : tables[table]) {
+      if ((key & r.key_mask) != r.key_value) continue;
       const CompiledMatch* m = matches.data() + r.first_match;
       const CompiledMatch* const end = m + r.n_matches;
       for (; m != end; ++m) {
@@ -123,10 +174,10 @@ struct BuiltinEngine::Impl {
     }
     const FlowRule* rule = lookup(table, p);
     if (rule == nullptr) {
-      if (trace) note(depth, "table " + std::to_string(table) + ": no match, drop");
+      note_built(depth, [&] { return "table " + std::to_string(table) + ": no match, drop"; });
       return true;
     }
-    if (trace) note(depth, "table " + std::to_string(table) + ": " + rule->text);
+    note_built(depth, [&] { return "table " + std::to_string(table) + ": " + rule->text; });
     const size_t n = rule->actions.size();
     for (size_t i = 0; i < n; ++i) {
       // A ct(table=) that ends a top-level pass may hand the packet itself over.
@@ -168,9 +219,11 @@ struct BuiltinEngine::Impl {
         return true;
       case 6: {
         const auto& s = std::get<SetFieldAction>(action);
-        if (!write_field(p, s.field, s.value, s.mask) && trace) {
-          note(depth, std::string("set_field on ") + field_info(s.field).name +
-                          ": the packet has no such field, skipped");
+        if (!write_field(p, s.field, s.value, s.mask)) {
+          note_built(depth, [&] {
+            return std::string("set_field on ") + field_info(s.field).name +
+                   ": the packet has no such field, skipped";
+          });
         }
         return true;
       }
@@ -196,14 +249,18 @@ struct BuiltinEngine::Impl {
 
   void output(const Pkt& p, uint16_t port, int depth) {
     if (port == p.in_port) {
-      if (trace) note(depth, "output:" + std::to_string(port) + " is the input port: skipped");
+      note_built(depth, [&] {
+        return "output:" + std::to_string(port) + " is the input port: skipped";
+      });
       return;
     }
     if (!port_exists(port)) {
-      if (trace) note(depth, "output:" + std::to_string(port) + ": no such port, dropped");
+      note_built(depth, [&] {
+        return "output:" + std::to_string(port) + ": no such port, dropped";
+      });
       return;
     }
-    if (trace) note(depth, "output:" + std::to_string(port));
+    note_built(depth, [&] { return "output:" + std::to_string(port); });
     const size_t offset = out->bytes.size();
     p.f.emit_append(out->bytes);
     out->outputs.push_back(EngineOutput{port, packet_index, static_cast<uint32_t>(offset),
@@ -228,19 +285,20 @@ struct BuiltinEngine::Impl {
     }
     ct.execute(subject->f, a, zone, now, subject->ct);
     subject->ct_visible = true;
-    if (trace) {
-      std::string what = "ct(zone=" + std::to_string(zone) + ((a.commit || a.force) ? ",commit" : "") +
-                         (a.nat ? ",nat" : "") + ") -> " +
+    note_built(depth, [&] {
+      std::string what = "ct(zone=" + std::to_string(zone) +
+                         ((a.commit || a.force) ? ",commit" : "") + (a.nat ? ",nat" : "") +
+                         ") -> " +
                          (subject->ct.state.bits() ? subject->ct.state.to_string() : "-");
       if (subject->ct.reason) what += std::string(" (") + subject->ct.reason + ")";
-      note(depth, what);
-    }
+      return what;
+    });
     if (subject->ct.drop) {
       note(depth, "ct() failed: packet dropped");
       return false;
     }
     if (a.table) {
-      if (trace) note(depth, "recirculate to table " + std::to_string(*a.table));
+      note_built(depth, [&] { return "recirculate to table " + std::to_string(*a.table); });
       subject->table = *a.table;
       if (subject != &scratch) ++n_pending;
     }
@@ -251,7 +309,7 @@ struct BuiltinEngine::Impl {
   void process(uint16_t in_port, std::span<const uint8_t> frame) {
     n_pending = 0;
     first.reset(in_port, frame);
-    if (trace) note(0, "in_port " + std::to_string(in_port));
+    note_built(0, [&] { return "in_port " + std::to_string(in_port); });
     current_table = 0;
     run_table(first, 0, 0);
     std::optional<CtState> classification;
@@ -263,10 +321,10 @@ struct BuiltinEngine::Impl {
       }
       Pkt& next = pending[i];
       classification = next.ct.state;
-      if (trace) {
-        note(0, "recirculated to table " + std::to_string(next.table) + " with ct_state=" +
-                    (next.ct.state.bits() ? next.ct.state.to_string() : "-"));
-      }
+      note_built(0, [&] {
+        return "recirculated to table " + std::to_string(next.table) + " with ct_state=" +
+               (next.ct.state.bits() ? next.ct.state.to_string() : "-");
+      });
       current_table = next.table;
       run_table(next, next.table, 0);
     }

@@ -33,10 +33,12 @@ bool is_icmp_error_type(uint8_t family, uint8_t type) {
 // The tuple of an IP packet whose headers start at `ip` (family, protocol)
 // and whose upper layer is `r` with `avail` bytes (extract_tuple()), in
 // `zone`, as indexed (zone 0 when `drop_zone`), and its hash. The words are
-// hashed while still in registers.
-const char* fill_key(const Profile& p, const uint8_t* ip, uint8_t family, uint8_t proto, L4Kind kind,
-                     const uint8_t* r, uint32_t avail, uint16_t zone, bool drop_zone, Key& k,
-                     uint64_t& hash) {
+// hashed while still in registers. Inlined into its callers (hot path: every
+// ct() keys its packet; the call would pass eleven arguments).
+[[gnu::always_inline]] inline const char* fill_key(const Profile& p, const uint8_t* ip,
+                                                   uint8_t family, uint8_t proto, L4Kind kind,
+                                                   const uint8_t* r, uint32_t avail, uint16_t zone,
+                                                   bool drop_zone, Key& k, uint64_t& hash) {
   const size_t alen = family == 4 ? 4 : 16;
   uint64_t s0, s1, d0, d1;
   address_words(ip + (family == 4 ? 12 : 8), alen, s0, s1);
@@ -135,7 +137,8 @@ FastConntrack::Conn* FastConntrack::lookup_indexed(const Key& key, uint64_t hash
   return &conns_[slot];
 }
 
-void FastConntrack::prepare(const Frame& f, uint16_t zone, Prepared& p) const {
+[[gnu::always_inline]] inline void FastConntrack::prepare(const Frame& f, uint16_t zone,
+                                                         Prepared& p) const {
   p.ready = true;
   p.hash = 0;
   p.reason = nullptr;

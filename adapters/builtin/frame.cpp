@@ -285,15 +285,22 @@ void Frame::verify_now() {
     l4_ok = udp_zero = l.family == 4;
     return;
   }
-  unsigned __int128 sum = sum_native(r, n);
+  WideSum sum;
+  sum.add_bytes(r, n);
   if (l.l4_kind != L4Kind::kIcmp || l.family == 6) {  // pseudo-header
-    // The destination address directly follows the source in both IP headers.
-    sum += sum_native(d + l.src_at(), 2 * l.addr_len());
-    sum += native_word(static_cast<uint16_t>(n >> 16)) + native_word(static_cast<uint16_t>(n)) +
-           native_word(l.protocol);
+    // The destination address directly follows the source in both IP
+    // headers: 8 bytes (one word) or 32 (four).
+    if (l.family == 4) {
+      uint64_t addresses;
+      std::memcpy(&addresses, d + l.src_at(), sizeof addresses);
+      sum.add(addresses);
+    } else {
+      sum.add4(d + l.src_at());
+    }
+    sum.add(native_word(static_cast<uint16_t>(n >> 16)) + native_word(static_cast<uint16_t>(n)) +
+            native_word(l.protocol));
   }
-  uint64_t s = static_cast<uint64_t>(sum) + static_cast<uint64_t>(sum >> 64);
-  if (s < static_cast<uint64_t>(sum)) ++s;
+  const uint64_t s = sum.folded();
   l4_ok = fold(s) == 0xffff;
   l4_good = l4_ok;
 }

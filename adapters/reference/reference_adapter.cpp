@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "adapters/instance_pool.h"
 #include "reference/flow/flow_datapath.h"
@@ -55,7 +56,8 @@ class ReferenceAdapter final : public Adapter {
     out.outputs.resize(r.outputs.size());
     for (size_t i = 0; i < r.outputs.size(); ++i) {
       out.outputs[i].port = Port{r.outputs[i].port};
-      out.outputs[i].bytes = std::move(r.outputs[i].frame);
+      // The caller's old buffer goes back to the datapath, which refills it.
+      std::swap(out.outputs[i].bytes, r.outputs[i].frame);
     }
     out.classification = r.classification;
     out.trace = std::move(r.trace);

@@ -14,23 +14,8 @@ constexpr int kMaxResubmitDepth = 64;
 // lib/dpif-netdev.c MAX_RECIRC_DEPTH.
 constexpr int kMaxRecirculations = 6;
 
-// A parse failure still leaves the Ethernet header for L2 matches; ct() then
-// finds no IP and classifies the packet +inv.
-Packet parse_for_pipeline(std::span<const uint8_t> frame) {
-  if (auto parsed = parse_frame(frame); parsed.ok()) return std::move(parsed).value();
-  Packet p;
-  if (frame.size() >= 14) {
-    EthernetHeader eth;
-    std::copy_n(frame.begin(), 6, eth.dst.bytes.begin());
-    std::copy_n(frame.begin() + 6, 6, eth.src.bytes.begin());
-    eth.ether_type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
-    p.eth = eth;
-  }
-  return p;
-}
-
 struct Recirculation {
-  PipelinePacket packet;
+  PipelinePacket* packet = nullptr;
   uint8_t table = 0;
 };
 
@@ -49,13 +34,15 @@ struct FlowDatapath::Impl {
   DatapathResult* result = nullptr;
   std::ostringstream trace;
   bool tracing = false;
-  // Recirculations queued by this packet's ct(table=) actions: slots
-  // [next_pending, n_pending) run in order. ct() tracks the packet in its slot
-  // so that it is not moved again, and a slot stays put while later ones are
-  // added (hence the unique_ptr). Slots are kept between packets so that their
-  // storage is reused; only those this packet filled are read.
-  std::vector<std::unique_ptr<Recirculation>> slots;
-  size_t n_pending = 0;
+  // The packet instances of this frame: the first as parsed, then the copies
+  // ct(table=) recirculates. Kept between frames so that their storage is
+  // reused (hot path); only the first n_packets belong to this frame. A
+  // packet stays put while later ones are added (hence the unique_ptr).
+  std::vector<std::unique_ptr<PipelinePacket>> packets;
+  size_t n_packets = 0;
+  // Recirculations queued by this frame's ct(table=) actions, run in order
+  // from next_pending on.
+  std::vector<Recirculation> pending;
   size_t next_pending = 0;
 
   Impl(const Profile& p, FlowProgram prog)
@@ -191,7 +178,13 @@ struct FlowDatapath::Impl {
       return;
     }
     if (tracing) note(depth, "output:" + std::to_string(port));
-    result->outputs.push_back(DatapathOutput{port, p.frame()});
+    DatapathOutput& out = result->outputs.emplace_back();
+    out.port = port;
+    if (!result->spare_frames.empty()) {
+      out.frame = std::move(result->spare_frames.back());
+      result->spare_frames.pop_back();
+    }
+    p.write_frame(out.frame);
   }
 
   CtRequest ct_request(const PipelinePacket& p, const CtAction& ct) const {
@@ -213,10 +206,10 @@ struct FlowDatapath::Impl {
     return request;
   }
 
-  // The slot the next ct(table=) fills; it is queued only once n_pending counts it.
-  Recirculation& free_slot() {
-    if (n_pending == slots.size()) slots.push_back(std::make_unique<Recirculation>());
-    return *slots[n_pending];
+  // A packet instance for this frame, holding whatever an earlier frame left.
+  PipelinePacket& new_packet() {
+    if (n_packets == packets.size()) packets.push_back(std::make_unique<PipelinePacket>());
+    return *packets[n_packets++];
   }
 
   bool run_ct(PipelinePacket& p, const CtAction& ct, int depth, bool last) {
@@ -230,17 +223,11 @@ struct FlowDatapath::Impl {
     // current action list goes on with the packet untouched and untracked.
     // When nothing reads `p` afterwards the packet itself is recirculated
     // instead of a copy (the copy is what costs, the behaviour is the same).
-    Recirculation& r = free_slot();
-    if (last) {
-      r.packet = std::move(p);
-    } else {
-      r.packet = p;
-    }
-    r.table = *ct.table;
-    if (!track(r.packet, request, depth)) return false;
+    PipelinePacket& subject = last ? p : (new_packet() = p);
+    if (!track(subject, request, depth)) return false;
     if (tracing) note(depth, "recirculate to table " + std::to_string(*ct.table));
-    ++n_pending;
-    p.ct_visible = false;
+    pending.push_back(Recirculation{&subject, *ct.table});
+    if (!last) p.ct_visible = false;
     return true;
   }
 
@@ -292,6 +279,10 @@ DatapathResult FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> 
 void FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> frame, Timestamp now,
                            DatapathResult& result, bool want_trace) {
   Impl& d = *impl_;
+  // The previous frame's output buffers are refilled before new ones are made.
+  for (DatapathOutput& out : result.outputs) {
+    if (out.frame.capacity() != 0) result.spare_frames.push_back(std::move(out.frame));
+  }
   result.outputs.clear();
   result.classification.reset();
   result.trace.clear();
@@ -299,29 +290,33 @@ void FlowDatapath::process(uint16_t in_port, std::span<const uint8_t> frame, Tim
   d.now = now;
   d.tracing = want_trace;
   if (want_trace) d.trace.str("");
-  d.n_pending = 0;
+  d.n_packets = 0;
+  d.pending.clear();
   d.next_pending = 0;
 
-  PipelinePacket first{.packet = parse_for_pipeline(frame), .raw = frame, .in_port = in_port};
+  PipelinePacket& first = d.new_packet();
+  first.start(frame, in_port);
   if (want_trace) d.note(0, "in_port " + std::to_string(in_port));
   d.current_table_ = 0;
   d.run_table(first, 0, 0, true);
 
-  // Recirculations run after the pass that caused them, in order.
+  // Recirculations run after the pass that caused them, in order. A copy of
+  // the entry: running it may queue more.
   int recirculations = 0;
-  while (d.next_pending < d.n_pending) {
-    Recirculation& next = *d.slots[d.next_pending++];
+  while (d.next_pending < d.pending.size()) {
+    const Recirculation next = d.pending[d.next_pending++];
     if (++recirculations > kMaxRecirculations) {
       d.note(0, "recirculation limit reached: dropped");
       break;
     }
-    result.classification = next.packet.ct.state;
+    PipelinePacket& packet = *next.packet;
+    result.classification = packet.ct.state;
     if (d.tracing) {
       d.note(0, "recirculated to table " + std::to_string(next.table) + " with ct_state=" +
-                    (next.packet.ct.state.bits() ? next.packet.ct.state.to_string() : "-"));
+                    (packet.ct.state.bits() ? packet.ct.state.to_string() : "-"));
     }
     d.current_table_ = next.table;
-    d.run_table(next.packet, next.table, 0, true);
+    d.run_table(packet, next.table, 0, true);
   }
   if (want_trace) result.trace = d.trace.str();
   d.result = nullptr;

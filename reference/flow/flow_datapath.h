@@ -35,6 +35,11 @@ struct DatapathResult {
   // The ct_state the last ct(table=T) handed to table T; nullopt if none ran.
   std::optional<CtState> classification;
   std::string trace;  // filled when asked for
+  // Buffers process() writes output frames into before allocating new ones:
+  // it moves each output's frame here first. A caller that takes a frame by
+  // swapping it with a spent buffer of its own (instead of moving it out)
+  // gets that buffer refilled by a later packet.
+  std::vector<std::vector<uint8_t>> spare_frames;
 };
 
 class FlowDatapath {

@@ -1,6 +1,9 @@
 #include "reference/flow/pipeline_packet.h"
 
+#include <algorithm>
+
 #include "reference/packet/packet_builder.h"
+#include "reference/packet/packet_parser.h"
 
 namespace ctc {
 namespace {
@@ -40,8 +43,35 @@ bool is_v6(const Packet& p) { return p.ip && p.ip->family == IpFamily::kV6; }
 
 }  // namespace
 
-std::vector<uint8_t> PipelinePacket::frame() const {
-  return modified ? serialize_frame(packet) : std::vector<uint8_t>(raw.begin(), raw.end());
+void PipelinePacket::write_frame(std::vector<uint8_t>& out) const {
+  if (modified) {
+    serialize_frame(packet, out);
+  } else {
+    out.assign(raw.begin(), raw.end());
+  }
+}
+
+void PipelinePacket::start(std::span<const uint8_t> frame, uint16_t port) {
+  // A parse failure still leaves the Ethernet header for L2 matches; ct() then
+  // finds no IP and classifies the packet +inv.
+  if (parse_frame(frame, packet)) {
+    packet = Packet{};
+    if (frame.size() >= 14) {
+      EthernetHeader eth;
+      std::copy_n(frame.begin(), 6, eth.dst.bytes.begin());
+      std::copy_n(frame.begin() + 6, 6, eth.src.bytes.begin());
+      eth.ether_type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
+      packet.eth = eth;
+    }
+  }
+  // Every other member as a default-initialised PipelinePacket has it.
+  raw = frame;
+  modified = false;
+  in_port = port;
+  regs = {};
+  metadata = 0;
+  ct = PacketCtMetadata{};
+  ct_visible = true;
 }
 
 U128 read_field(const PipelinePacket& p, FlowField field) {

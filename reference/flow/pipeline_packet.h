@@ -17,7 +17,7 @@ namespace ctc {
 struct PipelinePacket {
   Packet packet;
   // The frame as received, sent as-is unless modified. A view of the bytes
-  // given to FlowDatapath::process(): a packet lives only as long as that call.
+  // given to FlowDatapath::process(): read only during that call.
   std::span<const uint8_t> raw;
   bool modified = false;
   uint16_t in_port = 0;
@@ -28,8 +28,13 @@ struct PipelinePacket {
   // while the datapath still holds the connection for a later ct().
   bool ct_visible = true;
 
-  // The frame to send: the original bytes, or the packet rebuilt after a change.
-  std::vector<uint8_t> frame() const;
+  // The frame to send: the original bytes, or the packet rebuilt after a
+  // change; written into `out` (replaced), whose storage is reused.
+  void write_frame(std::vector<uint8_t>& out) const;
+  // Back to the packet `frame` makes arriving on `port`: parsed, no metadata.
+  // `packet` keeps its vectors' storage (hot path: every frame). It resets
+  // every member above: a member added here must be reset there too.
+  void start(std::span<const uint8_t> frame, uint16_t port);
 };
 
 U128 read_field(const PipelinePacket& p, FlowField field);

@@ -40,11 +40,18 @@ std::optional<size_t> walk_tcp_options(Bytes area, Visit visit) {
   return std::nullopt;
 }
 
+// The vectors of a Packet that a parse replaces: the new contents reuse
+// their storage (hot path: the datapath parses every frame into one Packet).
+struct Storage {
+  std::vector<uint8_t> ip_options;
+  std::vector<TcpOption> tcp_options;
+};
+
 // Parses L4 headers out of `region` (which starts at absolute `base`).
 class L4Parser {
  public:
-  L4Parser(Packet& p, Bytes region, size_t base, bool quoted, bool verify)
-      : p_(p), r_(region), base_(base), quoted_(quoted), verify_(verify) {}
+  L4Parser(Packet& p, Bytes region, size_t base, bool quoted, bool verify, Storage& storage)
+      : p_(p), r_(region), base_(base), quoted_(quoted), verify_(verify), storage_(storage) {}
 
   std::optional<ParseError> parse(uint8_t protocol) {
     if (quoted_) p_.quoted_l4_bytes = static_cast<uint32_t>(r_.size());
@@ -75,6 +82,8 @@ class L4Parser {
 
   std::optional<ParseError> tcp() {
     TcpHeader t;
+    t.options = std::move(storage_.tcp_options);
+    t.options.clear();
     if (r_.size() < 20) {
       if (!quoted_ || r_.size() < 4) return fail(ParseErrorKind::kTruncated, base_, "TCP header");
       t.src_port = be16(r_, 0);
@@ -188,10 +197,12 @@ class L4Parser {
   size_t base_;
   bool quoted_;
   bool verify_;
+  Storage& storage_;
 };
 
 // Parses an IP packet starting at `b` (absolute offset `base`) into p.ip/l4.
-std::optional<ParseError> parse_ipv4(Bytes b, size_t base, bool quoted, Packet& p) {
+std::optional<ParseError> parse_ipv4(Bytes b, size_t base, bool quoted, Packet& p,
+                                     Storage& storage) {
   if (b.size() < 20) return fail(ParseErrorKind::kTruncated, base, "IPv4 header");
   if ((b[0] >> 4) != 4) return fail(ParseErrorKind::kBadVersion, base, "IP version is not 4");
   const size_t header_len = (b[0] & 0x0f) * 4u;
@@ -222,6 +233,7 @@ std::optional<ParseError> parse_ipv4(Bytes b, size_t base, bool quoted, Packet& 
   ip.checksum = be16(b, 10);
   ip.src = IpAddress::v4(be32(b, 12));
   ip.dst = IpAddress::v4(be32(b, 16));
+  ip.options = std::move(storage.ip_options);
   ip.options.assign(b.begin() + 20, b.begin() + header_len);
   p.ip_checksum_ok = internet_checksum(b.first(header_len)) == 0;
   const bool later_fragment = ip.fragment_offset != 0;
@@ -233,7 +245,7 @@ std::optional<ParseError> parse_ipv4(Bytes b, size_t base, bool quoted, Packet& 
     return std::nullopt;
   }
   // A first fragment's L4 checksum covers bytes we do not have: not verified.
-  return L4Parser(p, l4, base + header_len, quoted, !first_fragment).parse(protocol);
+  return L4Parser(p, l4, base + header_len, quoted, !first_fragment, storage).parse(protocol);
 }
 
 bool is_extension(uint8_t next) {
@@ -241,7 +253,8 @@ bool is_extension(uint8_t next) {
          next == ip_proto::kDestinationOptions || next == ip_proto::kFragment;
 }
 
-std::optional<ParseError> parse_ipv6(Bytes b, size_t base, bool quoted, Packet& p) {
+std::optional<ParseError> parse_ipv6(Bytes b, size_t base, bool quoted, Packet& p,
+                                     Storage& storage) {
   if (b.size() < 40) return fail(ParseErrorKind::kTruncated, base, "IPv6 header");
   if ((b[0] >> 4) != 6) return fail(ParseErrorKind::kBadVersion, base, "IP version is not 6");
   IpHeader& ip = p.ip.emplace();
@@ -309,14 +322,15 @@ std::optional<ParseError> parse_ipv6(Bytes b, size_t base, bool quoted, Packet& 
     p.payload.assign(l4.begin(), l4.end());
     return std::nullopt;
   }
-  return L4Parser(p, l4, base + at, quoted, !first_fragment).parse(next);
+  return L4Parser(p, l4, base + at, quoted, !first_fragment, storage).parse(next);
 }
 
-std::optional<ParseError> parse_ip_at(Bytes b, size_t base, bool quoted, Packet& p) {
+std::optional<ParseError> parse_ip_at(Bytes b, size_t base, bool quoted, Packet& p,
+                                      Storage& storage) {
   if (b.empty()) return fail(ParseErrorKind::kTruncated, base, "IP header");
   switch (b[0] >> 4) {
-    case 4: return parse_ipv4(b, base, quoted, p);
-    case 6: return parse_ipv6(b, base, quoted, p);
+    case 4: return parse_ipv4(b, base, quoted, p, storage);
+    case 6: return parse_ipv6(b, base, quoted, p, storage);
     default: return fail(ParseErrorKind::kBadVersion, base, "IP version " + std::to_string(b[0] >> 4));
   }
 }
@@ -340,8 +354,22 @@ std::ostream& operator<<(std::ostream& os, const ParseError& e) {
 }
 
 Result<Packet, ParseError> parse_frame(std::span<const uint8_t> frame) {
-  if (frame.size() < 14) return fail(ParseErrorKind::kTruncated, 0, "Ethernet header");
   Packet p;
+  if (auto e = parse_frame(frame, p)) return *std::move(e);
+  return p;
+}
+
+std::optional<ParseError> parse_frame(std::span<const uint8_t> frame, Packet& p) {
+  // Start from Packet{}, keeping the storage of the vectors a frame refills.
+  Storage storage;
+  if (p.ip) storage.ip_options = std::move(p.ip->options);
+  if (TcpHeader* t = p.tcp()) storage.tcp_options = std::move(t->options);
+  std::vector<uint8_t> payload = std::move(p.payload);
+  p = Packet{};
+  p.payload = std::move(payload);
+  p.payload.clear();
+
+  if (frame.size() < 14) return fail(ParseErrorKind::kTruncated, 0, "Ethernet header");
   EthernetHeader eth;
   std::copy(frame.begin(), frame.begin() + 6, eth.dst.bytes.begin());
   std::copy(frame.begin() + 6, frame.begin() + 12, eth.src.bytes.begin());
@@ -360,16 +388,16 @@ Result<Packet, ParseError> parse_frame(std::span<const uint8_t> frame) {
     if (!rest.empty() && (rest[0] >> 4) != (type == ether_type::kIpv4 ? 4 : 6)) {
       return fail(ParseErrorKind::kBadVersion, at, "IP version disagrees with the ethertype");
     }
-    if (auto e = parse_ip_at(rest, at, false, p)) return *e;
-    return p;
+    return parse_ip_at(rest, at, false, p, storage);
   }
   p.payload.assign(rest.begin(), rest.end());
-  return p;
+  return std::nullopt;
 }
 
 Result<Packet, ParseError> parse_ip_packet(std::span<const uint8_t> bytes, bool allow_truncated_l4) {
   Packet p;
-  if (auto e = parse_ip_at(bytes, 0, allow_truncated_l4, p)) return *e;
+  Storage storage;
+  if (auto e = parse_ip_at(bytes, 0, allow_truncated_l4, p, storage)) return *std::move(e);
   return p;
 }
 

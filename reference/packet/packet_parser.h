@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -35,6 +36,11 @@ std::ostream& operator<<(std::ostream& os, const ParseError& error);
 // Packet with no ip and the rest as payload. Trailing Ethernet padding beyond
 // the IP total length is dropped.
 Result<Packet, ParseError> parse_frame(std::span<const uint8_t> frame);
+// The same into `packet` (replaced; nullopt on success), whose vectors'
+// storage a caller parsing many frames reuses. After an error `packet` holds
+// an unspecified, valid Packet.
+[[nodiscard]] std::optional<ParseError> parse_frame(std::span<const uint8_t> frame,
+                                                    Packet& packet);
 
 // A bare IP packet (no Ethernet header), e.g. the packet quoted inside an ICMP
 // error. With allow_truncated_l4, an L4 header cut short still parses: the

@@ -231,6 +231,39 @@ TEST(BuiltinEngine, EachSetPortsReplacesTheLastOne) {
   EXPECT_EQ(ports_out(), (std::vector<uint16_t>{2, 130, 4000}));
 }
 
+// in_port, dl_type and ct_state (with a mask) are tested from one packed
+// word per packet; each rule below is told apart by exactly one of them.
+TEST(BuiltinEngine, RulesTellPortsTypesAndMaskedCtStatesApart) {
+  const std::string flows =
+      "table=0,priority=100,ip,in_port=1,actions=ct(table=1,zone=1)\n"
+      "table=0,priority=100,ipv6,actions=ct(table=1,zone=1)\n"
+      "table=0,priority=50,in_port=2,actions=output:7\n"
+      "table=0,priority=10,actions=output:8\n"
+      "table=1,priority=100,ip,ct_state=+trk+new-est,in_port=1,actions=ct(commit,zone=1),output:2\n"
+      "table=1,priority=100,ipv6,ct_state=+trk+new-est,in_port=1,actions=ct(commit,zone=1),"
+      "output:2\n"
+      "table=1,priority=90,ct_state=+trk-new,actions=output:5\n"
+      "table=1,priority=0,actions=output:6\n";
+  BuiltinEngine engine(linux_profile(), program(flows));
+  const auto ports_out = [&](const Step& step) {
+    BatchResult r;
+    engine.process(std::get<Inject>(step).port, frame_of(step), 0, r);
+    std::vector<uint16_t> ports;
+    for (const auto& o : r.outputs) ports.push_back(o.port);
+    return ports;
+  };
+  EXPECT_EQ(ports_out(udp(1, kA, 1000, kB, 53)), (std::vector<uint16_t>{2}));
+  EXPECT_EQ(ports_out(udp(2, kB, 53, kA, 1000)), (std::vector<uint16_t>{7}));  // ip from 2
+  EXPECT_EQ(ports_out(udp(3, kA, 1000, kB, 53)), (std::vector<uint16_t>{8}));
+  EXPECT_EQ(ports_out(udp(1, kA6, 1000, kB6, 53)), (std::vector<uint16_t>{2}));
+  EXPECT_EQ(ports_out(udp(2, kB6, 53, kA6, 1000)), (std::vector<uint16_t>{5}));  // +est+rpl
+  EXPECT_EQ(ports_out(udp(2, kB6, 7, kA6, 9)), (std::vector<uint16_t>{6}));      // +new from 2
+  EXPECT_TRUE(same_as_reference(linux_profile(), flows,
+                                {udp(1, kA, 1000, kB, 53), udp(2, kB, 53, kA, 1000),
+                                 udp(3, kA, 1000, kB, 53), udp(1, kA6, 1000, kB6, 53),
+                                 udp(2, kB6, 53, kA6, 1000), udp(2, kB6, 7, kA6, 9)}));
+}
+
 // reset() and flush() forget every connection, whether few (removed one by
 // one) or many (the index cleared whole), and the tracker works on after.
 TEST(BuiltinEngine, ResetAndFlushForgetFewAndManyConnections) {

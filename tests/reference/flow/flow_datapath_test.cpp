@@ -194,6 +194,51 @@ TEST(FlowDatapathActions, CallerOwnedResultIsClearedForEachPacket) {
   EXPECT_TRUE(r.trace.empty());
 }
 
+// A caller that keeps one DatapathResult and swaps its spent buffers into
+// the outputs (so that later packets refill them, stale bytes and all) gets
+// exactly what fresh results carry: NATed and unchanged frames, copies made by
+// a ct(table=) that is not last, frames that do not parse.
+TEST(FlowDatapathActions, RefilledOutputBuffersEqualFreshOutputs) {
+  const std::string flows =
+      "table=0,ip,actions=ct(table=1,zone=1,nat),output:3\n"
+      "table=0,priority=0,actions=output:2,output:3\n"
+      "table=1,ip,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=1,nat(src=192.0.2.1)),output:2\n"
+      "table=1,in_port=1,ct_state=+trk+est,actions=output:2,output:3\n"
+      "table=1,in_port=2,ct_state=+trk+est,actions=output:1\n";
+  auto program = parse_flow_program(flows);
+  ASSERT_TRUE(program.ok());
+  FlowDatapath fresh(linux_profile(), *program);
+  FlowDatapath reusing(linux_profile(), *program);
+
+  Packet arp = PacketBuilder().ip(kA, kB).udp(1, 2).packet();
+  arp.eth->ether_type = ether_type::kArp;
+  arp.ip.reset();
+  arp.l4 = std::monostate{};
+  std::vector<uint8_t> cut = serialize_frame(tcp(kA, 1000, kB, 80, kSyn, 1));
+  cut.resize(40);
+  const std::vector<std::pair<uint16_t, std::vector<uint8_t>>> frames = {
+      {1, serialize_frame(udp(kA, 5000, kB, 53))},
+      {2, serialize_frame(udp(kB, 53, kPublic, 5000))},
+      {1, serialize_frame(udp(kA, 5000, kB, 53))},
+      {1, serialize_frame(arp)},
+      {1, cut},
+      {1, serialize_frame(tcp(kA, 1000, kB, 80, kSyn, 1))},
+      {2, serialize_frame(tcp(kB, 80, kPublic, 1000, kSyn | kAck, 7, 2))},
+      {1, serialize_frame(udp(kA, 5001, kB, 53))},
+  };
+  DatapathResult kept;
+  std::vector<std::vector<uint8_t>> spent(4, std::vector<uint8_t>(1500, 0xee));
+  for (const auto& [port, frame] : frames) {
+    const DatapathResult want = fresh.process(port, frame, Timestamp{});
+    reusing.process(port, frame, Timestamp{}, kept);
+    EXPECT_EQ(kept.outputs, want.outputs) << "in_port " << port;
+    EXPECT_EQ(kept.classification, want.classification) << "in_port " << port;
+    for (size_t i = 0; i < kept.outputs.size(); ++i) {
+      std::swap(kept.outputs[i].frame, spent[i % spent.size()]);
+    }
+  }
+}
+
 TEST(FlowDatapathActions, CtFieldsReadAsClearedAfterCtWithoutTable) {
   Datapath dp(
       "table=0,ip,actions=ct(table=1)\n"

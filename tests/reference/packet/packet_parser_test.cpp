@@ -1126,5 +1126,55 @@ TEST(ParseRobustness, RandomByteFlips) {
   }
 }
 
+// Parsing into a Packet that holds an earlier parse (whose vectors' storage
+// is reused) gives exactly what a fresh parse gives, error or packet.
+void expect_reused_parse_matches_fresh(const std::vector<uint8_t>& f, Packet& reused) {
+  const auto fresh = parse_frame(f);
+  const std::optional<ParseError> error = parse_frame(f, reused);
+  ASSERT_EQ(fresh.ok(), !error.has_value()) << test::to_hex(f);
+  if (fresh.ok()) {
+    EXPECT_EQ(reused, *fresh) << test::to_hex(f);
+  } else {
+    EXPECT_EQ(error->kind, fresh.error().kind) << test::to_hex(f);
+    EXPECT_EQ(error->offset, fresh.error().offset) << test::to_hex(f);
+    EXPECT_EQ(error->detail, fresh.error().detail) << test::to_hex(f);
+  }
+}
+
+TEST(ParseIntoPacket, ReusedPacketEqualsFreshParse) {
+  Packet reused;
+  const std::vector<std::vector<uint8_t>> frames = sample_frames();
+  // Every frame after every other, so that each kind of packet is parsed over
+  // each kind of earlier one (TCP options, IPv4 options, IPv6 extension
+  // headers, payloads of every length, errors).
+  for (const std::vector<uint8_t>& before : frames) {
+    for (const std::vector<uint8_t>& after : frames) {
+      expect_reused_parse_matches_fresh(before, reused);
+      expect_reused_parse_matches_fresh(after, reused);
+    }
+  }
+  for (const std::vector<uint8_t>& full : frames) {
+    for (size_t n = 0; n <= full.size(); ++n) {
+      expect_reused_parse_matches_fresh(
+          std::vector<uint8_t>(full.begin(), full.begin() + static_cast<long>(n)), reused);
+      expect_reused_parse_matches_fresh(full, reused);
+    }
+  }
+}
+
+TEST(ParseIntoPacket, ReusedPacketEqualsFreshParseAfterRandomByteFlips) {
+  std::mt19937 rng(54321);
+  Packet reused;
+  for (int iter = 0; iter < 3000; ++iter) {
+    for (const std::vector<uint8_t>& full : sample_frames()) {
+      std::vector<uint8_t> f = full;
+      f[rng() % f.size()] = static_cast<uint8_t>(rng());
+      if (rng() % 4 == 0) f.resize(rng() % (f.size() + 1));
+      expect_reused_parse_matches_fresh(f, reused);
+      expect_reused_parse_matches_fresh(full, reused);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ctc
