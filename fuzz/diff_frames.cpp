@@ -12,15 +12,15 @@ namespace {
 // which is deterministic, so both sides still see the same bytes.
 constexpr uint16_t kWrongChecksum = 0x0bad;
 
-PacketBuilder base(const Op& op, const PipelineSpec& spec) {
-  PacketBuilder b;
+PacketBuilder base(const Op& op, const PipelineSpec& spec, Packet&& spent) {
+  PacketBuilder b(std::move(spent));
   b.ip(endpoint(spec, op.ipv6, op.src), endpoint(spec, op.ipv6, op.dst));
   if (op.bad_ip_checksum && !op.ipv6) b.ip_checksum(kWrongChecksum);
   return b;
 }
 
-Packet tcp_packet(const Op& op, const PipelineSpec& spec) {
-  PacketBuilder b = base(op, spec);
+Packet tcp_packet(const Op& op, const PipelineSpec& spec, Packet&& spent) {
+  PacketBuilder b = base(op, spec, std::move(spent));
   b.tcp(port_number(op.sport), port_number(op.dport), op.flags, op.seq, op.ack, op.window);
   if (op.mss) b.tcp_option(TcpOption::mss(1460));
   if (op.sack_permitted) b.tcp_option(TcpOption::sack_permitted());
@@ -30,16 +30,16 @@ Packet tcp_packet(const Op& op, const PipelineSpec& spec) {
   return std::move(b).packet();
 }
 
-Packet udp_packet(const Op& op, const PipelineSpec& spec) {
-  PacketBuilder b = base(op, spec);
+Packet udp_packet(const Op& op, const PipelineSpec& spec, Packet&& spent) {
+  PacketBuilder b = base(op, spec, std::move(spent));
   b.udp(port_number(op.sport), port_number(op.dport));
   b.payload_size(op.payload);
   if (op.bad_l4_checksum) b.l4_checksum(kWrongChecksum);
   return std::move(b).packet();
 }
 
-Packet echo_packet(const Op& op, const PipelineSpec& spec) {
-  PacketBuilder b = base(op, spec);
+Packet echo_packet(const Op& op, const PipelineSpec& spec, Packet&& spent) {
+  PacketBuilder b = base(op, spec, std::move(spent));
   uint8_t type = 0;
   if (op.ipv6) {
     type = op.echo_reply ? icmpv6_type::kEchoReply : icmpv6_type::kEchoRequest;
@@ -109,11 +109,11 @@ std::optional<Packet> error_packet(const Op& op, const PipelineSpec& spec,
 }  // namespace
 
 std::optional<Packet> build_packet(const Op& op, const PipelineSpec& spec,
-                                   std::span<const SentFrame> history) {
+                                   std::span<const SentFrame> history, Packet&& spent) {
   switch (op.kind) {
-    case OpKind::kTcp: return tcp_packet(op, spec);
-    case OpKind::kUdp: return udp_packet(op, spec);
-    case OpKind::kIcmpEcho: return echo_packet(op, spec);
+    case OpKind::kTcp: return tcp_packet(op, spec, std::move(spent));
+    case OpKind::kUdp: return udp_packet(op, spec, std::move(spent));
+    case OpKind::kIcmpEcho: return echo_packet(op, spec, std::move(spent));
     case OpKind::kIcmpError: return error_packet(op, spec, history);
     default: return std::nullopt;
   }

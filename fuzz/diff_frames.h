@@ -23,7 +23,8 @@ struct SentFrame {
 
 // The packet an injecting op describes; nullopt for an ICMP error when
 // nothing was sent yet (the op is then skipped, by both sides alike).
+// `spent`, a packet the caller is done with, lends its storage.
 std::optional<Packet> build_packet(const Op& op, const PipelineSpec& spec,
-                                   std::span<const SentFrame> history);
+                                   std::span<const SentFrame> history, Packet&& spent = {});
 
 }  // namespace ctc::fuzz

@@ -90,12 +90,16 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
 
   const bool quotes = std::any_of(input.ops.begin(), input.ops.end(),
                                   [](const Op& op) { return op.kind == OpKind::kIcmpError; });
+  const bool quotes_outputs =
+      quotes && std::any_of(input.ops.begin(), input.ops.end(), [](const Op& op) {
+        return op.kind == OpKind::kIcmpError && op.quote_output;
+      });
   std::vector<SentFrame> history;
   if (quotes) history.reserve(input.ops.size());
   size_t step = 0;
   for (const Op& op : input.ops) {
     if (op.injects()) {
-      std::optional<Packet> packet = build_packet(op, spec, history);
+      std::optional<Packet> packet = build_packet(op, spec, history, std::move(spare_packet_));
       if (!packet) continue;
       std::vector<uint8_t>& frame = frame_;
       serialize_frame(*packet, frame);
@@ -139,8 +143,10 @@ std::optional<DiffDivergence> DiffHarness::run(const Input& input, Scenario* rec
       }
       if (quotes) {  // only an ICMP error op reads the history
         SentFrame sent{.injected = std::move(*packet)};
-        if (!ref.outputs.empty()) sent.emitted = ref.outputs.front().bytes;
+        if (quotes_outputs && !ref.outputs.empty()) sent.emitted = ref.outputs.front().bytes;
         history.push_back(std::move(sent));
+      } else {
+        spare_packet_ = std::move(*packet);
       }
     } else if (op.kind == OpKind::kAdvance) {
       const Duration d = advance_duration(op, prof);

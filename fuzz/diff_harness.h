@@ -61,6 +61,7 @@ class DiffHarness {
   // The current packet's frame and each side's answer to it, kept so that
   // their storage is reused from packet to packet.
   std::vector<uint8_t> frame_;
+  Packet spare_packet_;  // the last packet built, lending its storage to the next
   InjectResult ref_result_;
   InjectResult sut_result_;
   std::unique_ptr<Adapter> reference_;

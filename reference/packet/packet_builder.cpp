@@ -257,6 +257,15 @@ PacketBuilder::PacketBuilder() {
   packet_.eth = eth;
 }
 
+PacketBuilder::PacketBuilder(Packet&& spent) : PacketBuilder() {
+  packet_.payload = std::move(spent.payload);
+  packet_.payload.clear();
+  if (TcpHeader* t = spent.tcp()) {
+    spare_options_ = std::move(t->options);
+    spare_options_.clear();
+  }
+}
+
 PacketBuilder& PacketBuilder::eth(const MacAddress& src, const MacAddress& dst) {
   packet_.eth->src = src;
   packet_.eth->dst = dst;
@@ -311,6 +320,8 @@ PacketBuilder& PacketBuilder::ip_checksum(uint16_t value) {
 PacketBuilder& PacketBuilder::tcp(uint16_t src_port, uint16_t dst_port, uint8_t flags, uint32_t seq,
                                   uint32_t ack, uint16_t window) {
   TcpHeader& t = packet_.l4.emplace<TcpHeader>();
+  t.options = std::move(spare_options_);  // empty, maybe with capacity
+  spare_options_.clear();
   t.src_port = src_port;
   t.dst_port = dst_port;
   t.flags = flags;

@@ -26,6 +26,9 @@ std::vector<uint8_t> quote_for_icmp_error(const Packet& original, size_t l4_byte
 class PacketBuilder {
  public:
   PacketBuilder();  // Ethernet 00:00:00:00:00:01 -> 00:00:00:00:00:02, no IP yet
+  // The same, keeping the storage (not the contents) of `spent`'s payload and
+  // TCP options: a caller building many packets hands the last one back.
+  explicit PacketBuilder(Packet&& spent);
 
   PacketBuilder& eth(const MacAddress& src, const MacAddress& dst);
   PacketBuilder& vlan(uint16_t tci);
@@ -57,6 +60,7 @@ class PacketBuilder {
 
  private:
   Packet packet_;
+  std::vector<TcpOption> spare_options_;  // from the spent packet, for tcp()
 };
 
 }  // namespace ctc

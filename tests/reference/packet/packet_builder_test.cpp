@@ -529,5 +529,25 @@ TEST(PacketModel, OneLineSummary) {
   }
 }
 
+TEST(PacketBuilder, SpentPacketLendsStorageNotContents) {
+  const IpAddress a = IpAddress::v4(10, 0, 0, 1);
+  const IpAddress b = IpAddress::v4(10, 0, 0, 2);
+  Packet spent = PacketBuilder()
+                     .ip(a, b)
+                     .tcp(1, 2, tcp_flag::kSyn, 7, 0, 100)
+                     .tcp_option(TcpOption::mss(1460))
+                     .tcp_option(TcpOption::window_scale(3))
+                     .payload_size(500)
+                     .packet();
+  // A UDP packet from a spent TCP one: no option and no byte of it survives.
+  const Packet udp = PacketBuilder(Packet(spent)).ip(b, a).udp(53, 40000).payload_size(3).packet();
+  EXPECT_EQ(udp, PacketBuilder().ip(b, a).udp(53, 40000).payload_size(3).packet());
+  // A TCP packet without options from a spent one with two.
+  const Packet bare = PacketBuilder(std::move(spent)).ip(a, b).tcp(3, 4, tcp_flag::kAck, 1, 2, 9).packet();
+  EXPECT_EQ(bare, PacketBuilder().ip(a, b).tcp(3, 4, tcp_flag::kAck, 1, 2, 9).packet());
+  EXPECT_TRUE(bare.tcp()->options.empty());
+  EXPECT_TRUE(bare.payload.empty());
+}
+
 }  // namespace
 }  // namespace ctc
