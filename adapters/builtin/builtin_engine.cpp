@@ -22,17 +22,6 @@ struct CompiledMatch {
   U128 value;
 };
 
-// The order a rule's remaining matches are tested in; all must hold, so any
-// order gives the same answer.
-int match_rank(FlowField field) {
-  switch (field) {
-    case FlowField::kInPort: return 0;
-    case FlowField::kCtState: return 1;
-    case FlowField::kDlType: return 3;
-    default: return 2;
-  }
-}
-
 // in_port, dl_type and ct_state, which nearly every rule matches on, packed
 // into one word per packet: a rule tests them with one and-compare (hot path:
 // rule lookup). Bit offsets and widths in that word:
@@ -109,10 +98,6 @@ struct BuiltinEngine::Impl {
         if (!fold_into_key(m, c)) matches.push_back({m.field, m.mask, m.value & m.mask});
       }
       c.n_matches = static_cast<uint32_t>(matches.size()) - c.first_match;
-      std::stable_sort(matches.begin() + c.first_match, matches.end(),
-                       [](const CompiledMatch& a, const CompiledMatch& b) {
-                         return match_rank(a.field) < match_rank(b.field);
-                       });
       tables[r.table].push_back(c);
     }
     for (auto& rules : tables) {
@@ -151,8 +136,8 @@ struct BuiltinEngine::Impl {
   }
 
   [[gnu::always_inline]] const FlowRule* lookup(uint8_t table, const Pkt& p) const {
-    const uint64_t key = uint64_t{p.in_port} | uint64_t{p.f.l.ether_type} << 16 |
-                         uint64_t{p.ct_visible ? p.ct.state.bits() : 0u} << 32;
+    uint64_t key = 0;  // read_field() of these three is inline: this folds to three loads
+    for (const KeyField& k : kKeyFields) key |= read_field(p, k.field).lo << k.shift;
     for (const CompiledRule& r : tables[table]) {
       if ((key & r.key_mask) != r.key_value) continue;
       const CompiledMatch* m = matches.data() + r.first_match;

@@ -54,25 +54,9 @@ struct WideSum {
     for (unsigned long long v : w) add(v);
 #endif
   }
-  // Eight words in one chain: half the loop steps over a long payload.
   void add8(const uint8_t* p) {
-#if __has_builtin(__builtin_addcll)
-    unsigned long long w[8];
-    std::memcpy(w, p, sizeof w);
-    unsigned long long c;
-    sum = __builtin_addcll(sum, w[0], 0, &c);
-    sum = __builtin_addcll(sum, w[1], c, &c);
-    sum = __builtin_addcll(sum, w[2], c, &c);
-    sum = __builtin_addcll(sum, w[3], c, &c);
-    sum = __builtin_addcll(sum, w[4], c, &c);
-    sum = __builtin_addcll(sum, w[5], c, &c);
-    sum = __builtin_addcll(sum, w[6], c, &c);
-    sum = __builtin_addcll(sum, w[7], c, &c);
-    carries += c;
-#else
     add4(p);
     add4(p + 32);
-#endif
   }
   // `n` bytes as native words (see sum_native()). Inlined: most regions are
   // short (headers, addresses) and a call would cost as much as their sum.

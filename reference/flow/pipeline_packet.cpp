@@ -64,7 +64,8 @@ void PipelinePacket::start(std::span<const uint8_t> frame, uint16_t port) {
       packet.eth = eth;
     }
   }
-  // Every other member as a default-initialised PipelinePacket has it.
+  // Every other member as a default-initialised PipelinePacket has it, set
+  // one by one: assigning a whole PipelinePacket{} costs a third more per frame.
   raw = frame;
   modified = false;
   in_port = port;
