@@ -83,6 +83,14 @@ class Adapter {
   virtual Status flush(std::optional<Zone> zone) = 0;
   // Releases what the adapter started (daemons, namespaces, VMs). Idempotent.
   virtual void shutdown() {}
+
+ protected:
+  // inject() for an adapter that implements inject_into().
+  Result<InjectResult> inject_through_into(Port port, std::span<const uint8_t> frame) {
+    InjectResult out;
+    if (Status s = inject_into(port, frame, out); !s.ok()) return s.error();
+    return out;
+  }
 };
 
 inline Status Adapter::inject_into(Port port, std::span<const uint8_t> frame, InjectResult& out) {

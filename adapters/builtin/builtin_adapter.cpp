@@ -42,9 +42,7 @@ class BuiltinAdapter final : public Adapter {
   }
 
   Result<InjectResult> inject(Port port, std::span<const uint8_t> frame) override {
-    InjectResult out;
-    if (Status s = inject_into(port, frame, out); !s.ok()) return s.error();
-    return out;
+    return inject_through_into(port, frame);
   }
 
   Status inject_into(Port port, std::span<const uint8_t> frame, InjectResult& out) override {
