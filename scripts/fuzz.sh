@@ -17,7 +17,8 @@
 #                                             seeds; fails on any crash or divergence (CI)
 #
 # CTC_FUZZ_PRESET=fuzz-fast uses the build without sanitizers whose coverage
-# counters sit on the two conntracks only (fuzz/differential_coverage.allowlist):
+# counters sit on the built-in engine's conntrack only
+# (fuzz/differential_coverage.allowlist):
 # several times the executions per second of fuzz_differential, for long
 # campaigns; the default `fuzz` preset (ASan+UBSan) also catches memory errors.
 #
