@@ -211,6 +211,20 @@ class OvsUserspaceAdapter final : public Adapter {
     // Datapath flows cached from the previous program would otherwise run
     // until the revalidators catch up.
     if (auto r = control("revalidator/purge", {}); !r.ok()) return r.error();
+    // The purge does not always empty the datapath: over 200 runs of the
+    // corpus (about 15,000 loads) 79 loads still listed flows after it, and
+    // one run in about 150 failed because the next scenario's first packet
+    // ran the previous program's actions (its zone and NAT). A likely cause:
+    // revalidator_sweep__() only trylocks a flow's ukey and skips it when a
+    // revalidator holds it (ofproto/ofproto-dpif-upcall.c, OVS 3.1), and
+    // replace-flows has just started a revalidation round. What is left is
+    // deleted straight from the datapath.
+    auto left = control("dpctl/dump-flows", {});
+    if (!left.ok()) return left.error();
+    if (left->find_first_not_of(" \t\r\n") != std::string::npos) {
+      if (auto r = control("dpctl/del-flows", {}); !r.ok()) return r.error();
+      ++diagnostics_.stale_datapath_flows_deleted;
+    }
     if (auto r = control("dpctl/flush-conntrack", {}); !r.ok()) return r.error();
     // The NORMAL action's MAC learning would otherwise carry over.
     if (auto r = control("fdb/flush", {"br0"}); !r.ok()) return r.error();
