@@ -217,6 +217,17 @@ uint32_t header_bits(const Header& h) {
          uint32_t{h.nat_ports} << 18;
 }
 
+namespace {
+
+// The IPv6 NAT address: a pipeline's (header NAT choice 2), and the packet
+// endpoint standing for the NAT address in IPv6 when the pipeline's is IPv4.
+const IpAddress& v6_nat_address() {
+  static const IpAddress address = *IpAddress::parse("fd00:ff::1");
+  return address;
+}
+
+}  // namespace
+
 PipelineSpec pipeline_spec(const Header& h) {
   PipelineSpec spec;
   spec.kind = h.pipeline;
@@ -226,11 +237,7 @@ PipelineSpec pipeline_spec(const Header& h) {
   switch (h.nat_address) {
     case 0: spec.nat_address = IpAddress::v4(192, 0, 2, 1); break;
     case 1: spec.nat_address = IpAddress::v4(10, 0, 0, 1); break;
-    case 2: {
-      static const IpAddress kV6Nat = *IpAddress::parse("fd00:ff::1");
-      spec.nat_address = kV6Nat;
-      break;
-    }
+    case 2: spec.nat_address = v6_nat_address(); break;
     default: spec.nat_address = IpAddress::v4(172, 16, 0, 1); break;
   }
   switch (h.nat_ports) {
@@ -258,13 +265,12 @@ IpAddress endpoint(const PipelineSpec& spec, bool ipv6, uint8_t index) {
       *IpAddress::parse("fd00:99::1"),
   };
   static const IpAddress kV6Virtual = *IpAddress::parse("fd00:64::10");
-  static const IpAddress kV6Nat = *IpAddress::parse("fd00:ff::1");
   static const IpAddress kV6Other = *IpAddress::parse("fd00:0:0:1::3");
   index %= kEndpointCount;
   if (index < 5) return ipv6 ? kV6[index] : kV4[index];
   if (index == 5) {  // the NAT address, in the packet's family when the pipeline's is other
     if (spec.nat_address.is_v4() != ipv6) return spec.nat_address;
-    return ipv6 ? kV6Nat : IpAddress::v4(192, 0, 2, 1);
+    return ipv6 ? v6_nat_address() : IpAddress::v4(192, 0, 2, 1);
   }
   if (index == 6) return ipv6 ? kV6Virtual : spec.virtual_ip;
   return ipv6 ? kV6Other : IpAddress::v4(10, 0, 0, 3);

@@ -217,14 +217,9 @@ class OvsUserspaceAdapter final : public Adapter {
     // ran the previous program's actions (its zone and NAT). A likely cause:
     // revalidator_sweep__() only trylocks a flow's ukey and skips it when a
     // revalidator holds it (ofproto/ofproto-dpif-upcall.c, OVS 3.1), and
-    // replace-flows has just started a revalidation round. What is left is
-    // deleted straight from the datapath.
-    auto left = control("dpctl/dump-flows", {});
-    if (!left.ok()) return left.error();
-    if (left->find_first_not_of(" \t\r\n") != std::string::npos) {
-      if (auto r = control("dpctl/del-flows", {}); !r.ok()) return r.error();
-      ++diagnostics_.stale_datapath_flows_deleted;
-    }
+    // replace-flows has just started a revalidation round. Whatever is left
+    // is deleted straight from the datapath (a no-op when nothing is).
+    if (auto r = control("dpctl/del-flows", {}); !r.ok()) return r.error();
     if (auto r = control("dpctl/flush-conntrack", {}); !r.ok()) return r.error();
     // The NORMAL action's MAC learning would otherwise carry over.
     if (auto r = control("fdb/flush", {"br0"}); !r.ok()) return r.error();

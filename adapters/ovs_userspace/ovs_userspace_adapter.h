@@ -64,9 +64,6 @@ struct OvsUserspaceDiagnostics {
   int sandboxes_started = 0;
   Duration last_load;  // wall-clock time of the last load()
   bool last_load_started_sandbox = false;
-  // Loads that found datapath flows of the previous program still installed
-  // after revalidator/purge, and deleted them.
-  int stale_datapath_flows_deleted = 0;
 };
 
 // nullopt when `adapter` is not an ovs-userspace adapter.

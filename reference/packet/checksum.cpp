@@ -27,10 +27,11 @@ uint32_t checksum_add(uint32_t sum, std::span<const uint8_t> bytes) {
   // accumulators: 2^16 = 1 modulo 0xffff, so the plain sum folds to the sum of
   // the 16-bit words (RFC 1071 section 2(C)), and the sum of byte-swapped
   // words is the byte-swapped sum (section 2(B)), so one swap at the end gives
-  // the big-endian sum. Fewer than 2^32 words cannot overflow an accumulator,
-  // so no carry is lost, and the main loop (the two halves of each 8 bytes) is
-  // a plain sum the compiler vectorizes (hot path: checksums run over every
-  // payload byte of every packet).
+  // the big-endian sum. Each half is below 2^32, so fewer than 2^31 8-byte
+  // words (16 GiB) overflow neither an accumulator nor their sum: no carry is
+  // lost, and the main loop (the two halves of each 8 bytes) is a plain sum
+  // the compiler vectorizes (hot path: checksums run over every payload byte
+  // of every packet).
   const uint8_t* at = bytes.data();
   size_t left = bytes.size();
   uint64_t low_halves = 0;
